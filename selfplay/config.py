@@ -1,0 +1,134 @@
+"""The training configuration: every setting of a run in one typed object.
+
+Each field's ``help`` metadata is its command-line help in ``selfplay train``. Fields
+left as ``None`` take the environment's value from :mod:`selfplay.defaults` when the
+configuration is resolved, and the resolved configuration is what a run directory's
+``config.json`` stores.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any, Final
+
+from selfplay.defaults import env_defaults
+from selfplay.game import GAME_MODES, GameConfig
+
+ALGOS: Final = ("reinforce", "ppo", "a2c", "trpo")
+"""Learners for Alice and Bob: the paper's REINFORCE, and Stable-Baselines3 models."""
+
+DEFAULT_TARGET_EPISODES: Final = 2000
+
+
+def _field(default: Any, help: str) -> Any:
+    return dataclasses.field(default=default, metadata={"help": help})
+
+
+@dataclasses.dataclass
+class TrainConfig:
+    """Settings of one training run."""
+
+    env_id: str = _field(
+        "SelfPlay/LightKey-6x6-v0",
+        "Gymnasium environment id; 'module:Id' imports the module first",
+    )
+    mode: str = _field(
+        "reverse", f"game mode, one of {', '.join(GAME_MODES)}"
+    )
+    seed: int = _field(0, "random seed of the games, environments and learners")
+    algo: str = _field("reinforce", f"learner of both agents, one of {', '.join(ALGOS)}")
+    target_episodes: int | None = _field(
+        None,
+        "stop after this many target-task episodes (default "
+        f"{DEFAULT_TARGET_EPISODES} when --env-steps is not given either)",
+    )
+    env_steps: int | None = _field(
+        None, "stop after this many environment steps, self-play steps included"
+    )
+    n_envs: int = _field(16, "games stepped in lockstep, with batched policy calls")
+    t_max: int | None = _field(None, "episode budget in steps shared by Alice and Bob")
+    gamma: float | None = _field(None, "reward scale of the self-play rewards, per step")
+    p_target: float | None = _field(
+        None, "probability that an episode is a target-task episode"
+    )
+    learning_rate: float | None = _field(None, "learning rate of both agents")
+    batch_episodes: int | None = _field(
+        None, "episodes per REINFORCE update (REINFORCE only)"
+    )
+    entropy_coef: float | None = _field(None, "weight of the entropy bonus")
+    env_kwargs: dict[str, Any] = _field(
+        None, "JSON object of keyword arguments for gym.make, e.g. '{\"light_off_prob\": 0.5}'"
+    )
+    log_interval: int = _field(
+        50, "target-task episodes per metrics row (self-play episodes if p_target is 0)"
+    )
+
+    def __post_init__(self) -> None:
+        if self.env_kwargs is None:
+            self.env_kwargs = {}
+
+    def validate(self) -> None:
+        """Check every field that can be checked without making the environment.
+
+        Raises:
+            ValueError: Naming the invalid value and the valid choices.
+        """
+        if self.mode not in GAME_MODES:
+            raise ValueError(
+                f"invalid mode {self.mode!r}; valid modes are {', '.join(GAME_MODES)}"
+            )
+        if self.algo not in ALGOS:
+            raise ValueError(
+                f"invalid algo {self.algo!r}; valid learners are {', '.join(ALGOS)}"
+            )
+        positive = {
+            "target_episodes": self.target_episodes,
+            "env_steps": self.env_steps,
+            "n_envs": self.n_envs,
+            "t_max": self.t_max,
+            "batch_episodes": self.batch_episodes,
+            "log_interval": self.log_interval,
+        }
+        for name, value in positive.items():
+            if value is not None and value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value}")
+        if self.p_target is not None and not 0.0 <= self.p_target <= 1.0:
+            raise ValueError(f"p_target must lie in [0, 1], got {self.p_target}")
+        if not isinstance(self.env_kwargs, dict):
+            raise ValueError(f"env_kwargs must be a JSON object, got {self.env_kwargs!r}")
+
+    def resolved(self) -> TrainConfig:
+        """Return a copy with every ``None`` replaced by the environment's default."""
+        self.validate()
+        defaults = env_defaults(self.env_id)
+        values = dataclasses.asdict(self)
+        for name in ("t_max", "gamma", "p_target", "learning_rate", "batch_episodes"):
+            if values[name] is None:
+                values[name] = getattr(defaults, name)
+        if values["entropy_coef"] is None:
+            values["entropy_coef"] = defaults.entropy_coef
+        values["env_kwargs"] = {**defaults.env_kwargs, **self.env_kwargs}
+        if self.target_episodes is None and self.env_steps is None:
+            values["target_episodes"] = DEFAULT_TARGET_EPISODES
+        return TrainConfig(**values)
+
+    def game_config(self) -> GameConfig:
+        """Return the game's rules; call on a resolved configuration."""
+        return GameConfig(
+            mode=self.mode,
+            t_max=self.t_max,
+            gamma=self.gamma,
+            p_target=1.0 if self.mode == "target-only" else self.p_target,
+            random_alice_stops=env_defaults(self.env_id).random_alice_stops,
+        )
+
+    def to_json(self, path: str | Path) -> None:
+        """Write the configuration as JSON."""
+        Path(path).write_text(json.dumps(dataclasses.asdict(self), indent=2) + "\n")
+
+    @classmethod
+    def from_json(cls, path: str | Path) -> TrainConfig:
+        """Read a configuration written by :meth:`to_json`."""
+        return cls(**json.loads(Path(path).read_text()))

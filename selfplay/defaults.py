@@ -1,0 +1,77 @@
+"""Per-environment settings from Sukhbaatar et al. (ICLR 2018), table of settings.
+
+The paper's columns map onto this project's environments as follows: Hallway to
+``SelfPlay/Hallway-v0``, MazeBase to the ``SelfPlay/LightKey*`` family. An id not in
+the table, such as a user's own environment, gets the MazeBase column.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+
+@dataclasses.dataclass(frozen=True)
+class EnvDefaults:
+    """The paper's settings for one environment.
+
+    Attributes:
+        t_max: Episode budget in steps, shared by Alice and Bob.
+        gamma: Reward scale of the self-play rewards.
+        p_target: Probability that an episode is a target-task episode.
+        learning_rate: RMSProp step size of the REINFORCE learner.
+        batch_episodes: Episodes per REINFORCE update.
+        entropy_coef: Weight of the entropy bonus.
+        tabular: Whether REINFORCE uses tabular policies.
+        selfplay_mode: The self-play mode the paper used.
+        random_alice_stops: Whether the random-Alice baseline ever chooses STOP.
+        env_kwargs: Keyword arguments passed to ``gym.make``.
+    """
+
+    t_max: int
+    gamma: float
+    p_target: float
+    learning_rate: float
+    batch_episodes: int
+    entropy_coef: float
+    tabular: bool = False
+    selfplay_mode: str = "reverse"
+    random_alice_stops: bool = True
+    env_kwargs: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+MAZEBASE = EnvDefaults(
+    t_max=80,
+    gamma=0.1,
+    p_target=0.2,
+    learning_rate=0.003,
+    batch_episodes=256,
+    entropy_coef=0.003,
+)
+
+ENV_DEFAULTS: dict[str, EnvDefaults] = {
+    # NOTE: the paper mixes no target-task episodes into hallway self-play. Here 10%
+    # are mixed in so that the target-task curves have points to plot.
+    "SelfPlay/Hallway-v0": EnvDefaults(
+        t_max=30,
+        gamma=0.033,
+        p_target=0.1,
+        learning_rate=0.1,
+        batch_episodes=16,
+        entropy_coef=0.0,
+        tabular=True,
+        random_alice_stops=False,
+    ),
+    "SelfPlay/LightKey-v0": MAZEBASE,
+    "SelfPlay/LightKey-6x6-v0": MAZEBASE,
+    "SelfPlay/LightKey-Empty-v0": MAZEBASE,
+}
+
+
+def env_defaults(env_id: str) -> EnvDefaults:
+    """Return the settings for ``env_id``, or the MazeBase column if it is not listed.
+
+    A ``module:`` prefix, as in ``gym.make("selfplay:SelfPlay/Hallway-v0")``, is
+    ignored.
+    """
+    return ENV_DEFAULTS.get(env_id.split(":")[-1], MAZEBASE)
