@@ -20,6 +20,12 @@ ALGOS: Final = ("reinforce", "ppo", "a2c", "trpo")
 """Learners for Alice and Bob: the paper's REINFORCE, and Stable-Baselines3 models."""
 
 DEFAULT_TARGET_EPISODES: Final = 2000
+SB3_LEARNING_RATES: Final = {"ppo": 3e-4, "a2c": 7e-4, "trpo": 1e-3}
+"""Stable-Baselines3's own default learning rates (SB3 2.x, sb3-contrib 2.x); the
+paper's rates in :mod:`selfplay.defaults` are for its REINFORCE learner."""
+LOG_FORMATS: Final = ("stdout", "csv", "tensorboard", "log", "json")
+"""Output formats of Stable-Baselines3's logger."""
+SB3_N_STEPS: Final = {"ppo": 128, "a2c": 5, "trpo": 128}
 
 
 def _field(default: Any, help: str) -> Any:
@@ -41,11 +47,13 @@ class TrainConfig:
     algo: str = _field("reinforce", f"learner of both agents, one of {', '.join(ALGOS)}")
     target_episodes: int | None = _field(
         None,
-        "stop after this many target-task episodes (default "
-        f"{DEFAULT_TARGET_EPISODES} when --env-steps is not given either)",
+        "stop after this many target-task episodes (default: "
+        f"{DEFAULT_TARGET_EPISODES} if --env-steps is not given either, else none)",
     )
     env_steps: int | None = _field(
-        None, "stop after this many environment steps, self-play steps included"
+        None,
+        "stop after this many environment steps, self-play steps included "
+        "(default: none)",
     )
     n_envs: int = _field(16, "games stepped in lockstep, with batched policy calls")
     t_max: int | None = _field(None, "episode budget in steps shared by Alice and Bob")
@@ -59,7 +67,36 @@ class TrainConfig:
     )
     entropy_coef: float | None = _field(None, "weight of the entropy bonus")
     env_kwargs: dict[str, Any] = _field(
-        None, "JSON object of keyword arguments for gym.make, e.g. '{\"light_off_prob\": 0.5}'"
+        None,
+        "JSON object of keyword arguments for gym.make, e.g. "
+        "'{\"light_off_prob\": 0.5}' (default: {})",
+    )
+    n_steps: int | None = _field(
+        None,
+        "SB3 rollout steps per game between updates; an agent's update covers "
+        "n_steps * n_envs of its own transitions (default: ppo and trpo 128, a2c 5)",
+    )
+    sb3_kwargs: dict[str, Any] = _field(
+        None,
+        "JSON object of further SB3 constructor arguments, e.g. "
+        "'{\"gamma\": 1.0}' (default: {})",
+    )
+    eval_interval: int = _field(
+        0, "evaluate Bob every this many target-task episodes; 0 turns evaluation off"
+    )
+    eval_episodes: int = _field(50, "fresh target-task episodes per evaluation")
+    checkpoint_interval: int = _field(
+        1, "metrics rows between checkpoints for --resume; 0 turns checkpoints off"
+    )
+    eval_deterministic: bool = _field(
+        False, "evaluate with the most likely action instead of sampling"
+    )
+    workers: int = _field(
+        0, "worker processes that step the games; 0 steps them in this process"
+    )
+    log_formats: list[str] = _field(
+        None, "SB3 logger outputs, a comma-separated subset of stdout, csv, "
+        "tensorboard, log, json (default: csv,tensorboard)"
     )
     log_interval: int = _field(
         50, "target-task episodes per metrics row (self-play episodes if p_target is 0)"
@@ -68,6 +105,12 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.env_kwargs is None:
             self.env_kwargs = {}
+        if self.sb3_kwargs is None:
+            self.sb3_kwargs = {}
+        if self.log_formats is None:
+            self.log_formats = ["csv", "tensorboard"]
+        elif isinstance(self.log_formats, str):
+            self.log_formats = [f for f in self.log_formats.split(",") if f]
 
     def validate(self) -> None:
         """Check every field that can be checked without making the environment.
@@ -90,23 +133,43 @@ class TrainConfig:
             "t_max": self.t_max,
             "batch_episodes": self.batch_episodes,
             "log_interval": self.log_interval,
+            "n_steps": self.n_steps,
+            "eval_episodes": self.eval_episodes,
         }
         for name, value in positive.items():
             if value is not None and value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value}")
         if self.p_target is not None and not 0.0 <= self.p_target <= 1.0:
             raise ValueError(f"p_target must lie in [0, 1], got {self.p_target}")
-        if not isinstance(self.env_kwargs, dict):
-            raise ValueError(f"env_kwargs must be a JSON object, got {self.env_kwargs!r}")
+        unknown = [f for f in self.log_formats if f not in LOG_FORMATS]
+        if unknown:
+            raise ValueError(
+                f"invalid log format {unknown[0]!r}; valid formats are "
+                f"{', '.join(LOG_FORMATS)}"
+            )
+        for name in ("eval_interval", "checkpoint_interval", "workers"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be 0 or more, got {getattr(self, name)}")
+        for name in ("env_kwargs", "sb3_kwargs"):
+            if not isinstance(getattr(self, name), dict):
+                raise ValueError(
+                    f"{name} must be a JSON object, got {getattr(self, name)!r}"
+                )
 
     def resolved(self) -> TrainConfig:
         """Return a copy with every ``None`` replaced by the environment's default."""
         self.validate()
         defaults = env_defaults(self.env_id)
         values = dataclasses.asdict(self)
-        for name in ("t_max", "gamma", "p_target", "learning_rate", "batch_episodes"):
+        for name in ("t_max", "gamma", "p_target", "batch_episodes"):
             if values[name] is None:
                 values[name] = getattr(defaults, name)
+        if values["learning_rate"] is None:
+            values["learning_rate"] = SB3_LEARNING_RATES.get(
+                self.algo, defaults.learning_rate
+            )
+        if values["n_steps"] is None:
+            values["n_steps"] = SB3_N_STEPS.get(self.algo, 128)
         if values["entropy_coef"] is None:
             values["entropy_coef"] = defaults.entropy_coef
         values["env_kwargs"] = {**defaults.env_kwargs, **self.env_kwargs}
@@ -116,12 +179,14 @@ class TrainConfig:
 
     def game_config(self) -> GameConfig:
         """Return the game's rules; call on a resolved configuration."""
+        defaults = env_defaults(self.env_id)
         return GameConfig(
             mode=self.mode,
             t_max=self.t_max,
             gamma=self.gamma,
             p_target=1.0 if self.mode == "target-only" else self.p_target,
-            random_alice_stops=env_defaults(self.env_id).random_alice_stops,
+            random_alice_stops=defaults.random_alice_stops,
+            time_input=defaults.time_input,
         )
 
     def to_json(self, path: str | Path) -> None:

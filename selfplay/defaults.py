@@ -25,6 +25,7 @@ class EnvDefaults:
         tabular: Whether REINFORCE uses tabular policies.
         selfplay_mode: The self-play mode the paper used.
         random_alice_stops: Whether the random-Alice baseline ever chooses STOP.
+        time_input: Whether the agents see ``t / t_max``; off for tabular learners.
         env_kwargs: Keyword arguments passed to ``gym.make``.
     """
 
@@ -37,6 +38,7 @@ class EnvDefaults:
     tabular: bool = False
     selfplay_mode: str = "reverse"
     random_alice_stops: bool = True
+    time_input: bool = True
     env_kwargs: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
@@ -61,6 +63,7 @@ ENV_DEFAULTS: dict[str, EnvDefaults] = {
         entropy_coef=0.0,
         tabular=True,
         random_alice_stops=False,
+        time_input=False,
     ),
     "SelfPlay/LightKey-v0": MAZEBASE,
     "SelfPlay/LightKey-6x6-v0": MAZEBASE,

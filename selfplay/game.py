@@ -75,6 +75,8 @@ class GameConfig:
             ``target-only`` mode, where it is 1.
         random_alice_stops: In ``random-alice`` mode, whether Alice stops at a step
             drawn uniformly from ``[1, t_max // 2]``; if False she never stops.
+        time_input: Whether the agents' last input is ``t / t_max``; if False it is
+            always 0, which keeps the inputs of tabular learners few.
     """
 
     mode: str
@@ -82,6 +84,7 @@ class GameConfig:
     gamma: float
     p_target: float
     random_alice_stops: bool = True
+    time_input: bool = True
 
     def __post_init__(self) -> None:
         if self.mode not in GAME_MODES:
@@ -309,7 +312,7 @@ class SelfPlayGame:
         out[: self._obs_dim] = self._obs
         out[self._obs_dim : 2 * self._obs_dim] = self._reference
         out[-2] = self._flag
-        out[-1] = self._t / self.config.t_max
+        out[-1] = self._t / self.config.t_max if self.config.time_input else 0.0
         return out
 
     @property

@@ -99,3 +99,33 @@ class GameBatch:
             if on_step is not None:
                 row_extra = None if extra is None else extra[k]
                 on_step(index, self.games[index].phase, observations[k], chosen[k], row_extra)
+
+    def rng_states(self) -> list[dict]:
+        """Return each game's and its environment's random state, for checkpoints."""
+        return [game_rng_state(game) for game in self.games]
+
+    def restart(self, states: list[dict] | None = None) -> None:
+        """Start a fresh episode in every game, after restoring ``states`` if given."""
+        for index, game in enumerate(self.games):
+            if states is not None:
+                set_game_rng_state(game, states[index])
+            game.reset()
+
+    def close(self) -> None:
+        """Close the games' environments."""
+        for game in self.games:
+            game.env.close()
+
+
+def game_rng_state(game: SelfPlayGame) -> dict:
+    """Return the random states of a game and of its environment."""
+    return {
+        "game": game.np_random.bit_generator.state,
+        "env": game.env.unwrapped.np_random.bit_generator.state,
+    }
+
+
+def set_game_rng_state(game: SelfPlayGame, state: dict) -> None:
+    """Restore states returned by :func:`game_rng_state`."""
+    game.np_random.bit_generator.state = state["game"]
+    game.env.unwrapped.np_random.bit_generator.state = state["env"]

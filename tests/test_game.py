@@ -27,7 +27,9 @@ def play(game: SelfPlayGame, actions: list[int]):
 
 
 def make_game(line_env, mode="reverse", t_max=10, p_target=0.0, **env_kwargs):
-    game = SelfPlayGame(line_env(**env_kwargs), GameConfig(mode, t_max, GAMMA, p_target))
+    game = SelfPlayGame(
+        line_env(**env_kwargs), GameConfig(mode, t_max, GAMMA, p_target)
+    )
     game.reset(seed=0)
     return game
 

@@ -1,0 +1,1 @@
+"""Command-line programs: ``selfplay train``, ``selfplay plot`` and ``selfplay demo``."""

@@ -1,0 +1,139 @@
+"""``selfplay demo``: self-play against target-only on LightKey 6 x 6, then the plot."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import os
+import time
+from pathlib import Path
+
+import torch
+from tqdm import tqdm
+
+from selfplay.config import TrainConfig
+from selfplay.runners.common import UsageError, check_train_config
+
+ENV_ID = "SelfPlay/LightKey-6x6-v0"
+MODES = ("repeat", "reverse", "target-only")
+SEEDS = 3
+TARGET_EPISODES = 3000
+ALGO = "reinforce"
+DESCRIPTION = (
+    f"Train on {ENV_ID} in {', '.join(MODES)} mode with {ALGO}, several seeds each, "
+    "in parallel, and write the episode-efficiency plot. Each run's directory is "
+    "OUT/MODE/seedN; the plot is OUT/efficiency.png."
+)
+
+
+def demo_configs(seeds: int, target_episodes: int) -> list[TrainConfig]:
+    """Return the demo's run configurations, one per mode and seed."""
+    return [
+        TrainConfig(
+            env_id=ENV_ID,
+            mode=mode,
+            seed=seed,
+            algo=ALGO,
+            target_episodes=target_episodes,
+        )
+        for mode in MODES
+        for seed in range(seeds)
+    ]
+
+
+def run_dir(out: Path, config: TrainConfig) -> Path:
+    """Return the directory of one demo run."""
+    return out / config.mode / f"seed{config.seed}"
+
+
+def _train_one(config: TrainConfig, directory: Path) -> Path:
+    # Small networks run fastest on one thread, and the runs share the cores.
+    torch.set_num_threads(1)
+    from selfplay.train import train
+
+    train(config, directory)
+    return directory
+
+
+def _completed_target_episodes(directory: Path) -> int:
+    metrics = directory / "metrics.csv"
+    if not metrics.exists():
+        return 0
+    lines = metrics.read_text().strip().splitlines()
+    if len(lines) < 2:
+        return 0
+    return int(float(lines[-1].split(",")[0]))
+
+
+def run_demo(
+    out: Path,
+    seeds: int = SEEDS,
+    target_episodes: int = TARGET_EPISODES,
+    workers: int | None = None,
+    force: bool = False,
+) -> Path:
+    """Train every demo run in parallel processes, then plot them.
+
+    Returns:
+        The path of the plot.
+
+    Raises:
+        UsageError: If ``out`` holds files and ``force`` is not set, or an argument
+            is not positive.
+    """
+    for name, value in (("seeds", seeds), ("target_episodes", target_episodes)):
+        if value < 1:
+            raise UsageError(f"--{name.replace('_', '-')} must be positive, got {value}")
+    if workers is not None and workers < 1:
+        raise UsageError(f"--workers must be positive, got {workers}")
+    configs = [check_train_config(c) for c in demo_configs(seeds, target_episodes)]
+    _prepare_demo_dir(out, force)
+
+    workers = workers or os.cpu_count() or 1
+    directories = [run_dir(out, c) for c in configs]
+    for directory in directories:
+        directory.mkdir(parents=True)
+    total = target_episodes * len(configs)
+    with concurrent.futures.ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = [
+            pool.submit(_train_one, dataclasses.replace(c), d)
+            for c, d in zip(configs, directories, strict=True)
+        ]
+        with tqdm(total=total, unit=" target episodes", dynamic_ncols=True) as bar:
+            while not all(f.done() for f in futures):
+                time.sleep(0.5)
+                done = sum(_completed_target_episodes(d) for d in directories)
+                bar.update(min(done, total) - bar.n)
+            bar.update(total - bar.n)
+        for future in futures:
+            future.result()
+
+    from selfplay.plots import load_runs, plot_efficiency
+
+    return plot_efficiency(load_runs(directories), out / "efficiency.png")
+
+
+def _prepare_demo_dir(out: Path, force: bool) -> None:
+    if out.is_dir() and any(out.iterdir()):
+        if not force:
+            raise UsageError(
+                f"--out {str(out)!r} is not empty; pass --force to replace the demo "
+                "there, or choose another directory"
+            )
+        if not any((out / mode).is_dir() for mode in MODES):
+            raise UsageError(
+                f"--out {str(out)!r} holds files but no demo runs; --force replaces "
+                "an earlier demo only"
+            )
+    if out.is_dir() and force:
+        prepare_out_dir_contents(out)
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def prepare_out_dir_contents(out: Path) -> None:
+    """Remove an earlier demo's runs and plot from ``out``."""
+    import shutil
+
+    for mode in MODES:
+        shutil.rmtree(out / mode, ignore_errors=True)
+    (out / "efficiency.png").unlink(missing_ok=True)
