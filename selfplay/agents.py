@@ -85,6 +85,18 @@ def _input_space(input_dim: int) -> gym.spaces.Box:
     return gym.spaces.Box(-np.inf, np.inf, (input_dim,), np.float32)
 
 
+SB3_BATCH_SIZES = {"ppo": 64, "trpo": 128}
+"""Minibatch sizes of PPO (SB3 2.x) and TRPO (sb3-contrib 2.x) by default."""
+
+
+def minibatch_size(rollout_steps: int, largest: int) -> int:
+    """Return the largest minibatch size up to ``largest`` that divides the rollout.
+
+    PPO and TRPO warn when their minibatches do not divide the rollout evenly.
+    """
+    return max(d for d in range(1, min(largest, rollout_steps) + 1) if rollout_steps % d == 0)
+
+
 def build_agent(
     config: TrainConfig,
     name: str,
@@ -120,12 +132,15 @@ def build_agent(
     kwargs: dict[str, Any] = {"learning_rate": config.learning_rate}
     if config.algo in ("ppo", "a2c"):
         kwargs["ent_coef"] = config.entropy_coef
+    rollout_steps = config.n_steps * config.n_envs
+    if config.algo in SB3_BATCH_SIZES:
+        kwargs["batch_size"] = minibatch_size(rollout_steps, SB3_BATCH_SIZES[config.algo])
     kwargs.update(config.sb3_kwargs)
     return SB3Agent.build(
         config.algo,
         _input_space(input_dim),
         action_space,
-        rollout_steps=config.n_steps * config.n_envs,
+        rollout_steps=rollout_steps,
         seed=seed,
         sb3_logger=sb3_logger,
         total_steps=config.env_steps,

@@ -140,8 +140,7 @@ class SB3Agent:
             verbose=0,
             **model_kwargs,
         )
-        if sb3_logger is not None:
-            model.set_logger(sb3_logger)
+        model.set_logger(sb3_logger or Logger(folder=None, output_formats=[]))
         return cls(model, total_steps)
 
     # ------------------------------------------------------------------ acting
@@ -282,8 +281,7 @@ class SB3Agent:
     ) -> SB3Agent:
         """Load a model saved by :meth:`save`, with its optimiser state."""
         model: BaseAlgorithm = algo_class(algo).load(path, device="cpu")
-        if sb3_logger is not None:
-            model.set_logger(sb3_logger)
+        model.set_logger(sb3_logger or Logger(folder=None, output_formats=[]))
         agent = cls(model, total_steps)
         if state is not None:
             agent.updates = state["updates"]
