@@ -12,7 +12,7 @@ import torch
 from tqdm import tqdm
 
 from selfplay.config import TrainConfig
-from selfplay.envs import SELFPLAY_MODES, check_selfplay_env
+from selfplay.envs import check_selfplay_env
 from selfplay.metrics import Counters
 from selfplay.train import TrainResult, make_game_env, train
 from selfplay.train import resume as resume_run
@@ -63,8 +63,8 @@ def check_train_config(config: TrainConfig) -> TrainConfig:
             f"invalid env kwargs {resolved.env_kwargs} for {config.env_id!r}: {error}"
         ) from None
     try:
-        if config.mode in SELFPLAY_MODES or config.mode == "random-alice":
-            mode = "reverse" if config.mode == "random-alice" else config.mode
+        mode = resolved.game_config().selfplay_mode
+        if mode is not None:
             check_selfplay_env(env, mode)
     except (TypeError, ValueError) as error:
         raise UsageError(f"mode {config.mode!r} on {config.env_id!r}: {error}") from None

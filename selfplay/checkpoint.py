@@ -62,6 +62,7 @@ def save_checkpoint(trainer: Trainer) -> Path:
         "eval_rng": None if trainer._eval_batch is None else trainer._eval_batch.rng_states(),
         "torch_rng": torch.get_rng_state(),
         "agent_states": agent_states,
+        "count_bonus": None if trainer.count_bonus is None else trainer.count_bonus.state_dict(),
     }
     torch.save(state, staging / "state.pt")
 
@@ -104,6 +105,8 @@ def load_checkpoint(trainer: Trainer) -> None:
             _load_buffer(agent, folder / f"{name}_buffer.npz")
         setattr(trainer, name, agent)
 
+    if state["count_bonus"] is not None:
+        trainer.count_bonus.load_state_dict(state["count_bonus"])
     trainer.counters = Counters(**state["counters"])
     trainer.rows_written = state["rows_written"]
     trainer.last_row = state["last_row"]

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from selfplay.defaults import env_defaults
-from selfplay.game import GAME_MODES, GameConfig
+from selfplay.game import GAME_MODES, TARGET_ONLY_MODES, GameConfig
 
 ALGOS: Final = ("reinforce", "ppo", "a2c", "trpo")
 """Learners for Alice and Bob: the paper's REINFORCE, and Stable-Baselines3 models."""
@@ -44,7 +44,11 @@ class TrainConfig:
         "reverse", f"game mode, one of {', '.join(GAME_MODES)}"
     )
     seed: int = _field(0, "random seed of the games, environments and learners")
-    algo: str = _field("reinforce", f"learner of both agents, one of {', '.join(ALGOS)}")
+    algo: str | None = _field(
+        None,
+        f"learner of both agents, one of {', '.join(ALGOS)} (default: the "
+        "environment's, reinforce for the grid worlds)",
+    )
     target_episodes: int | None = _field(
         None,
         "stop after this many target-task episodes (default: "
@@ -98,6 +102,14 @@ class TrainConfig:
         None, "SB3 logger outputs, a comma-separated subset of stdout, csv, "
         "tensorboard, log, json (default: csv,tensorboard)"
     )
+    count_alpha: float = _field(
+        0.1, "count-based mode: scale alpha of the bonus alpha / sqrt(N(s)), reward units"
+    )
+    count_cell: float | None = _field(
+        None,
+        "count-based mode: states are counted per cell of this width in every "
+        "observation entry (default: exact observations)",
+    )
     log_interval: int = _field(
         50, "target-task episodes per metrics row (self-play episodes if p_target is 0)"
     )
@@ -122,7 +134,7 @@ class TrainConfig:
             raise ValueError(
                 f"invalid mode {self.mode!r}; valid modes are {', '.join(GAME_MODES)}"
             )
-        if self.algo not in ALGOS:
+        if self.algo is not None and self.algo not in ALGOS:
             raise ValueError(
                 f"invalid algo {self.algo!r}; valid learners are {', '.join(ALGOS)}"
             )
@@ -147,6 +159,10 @@ class TrainConfig:
                 f"invalid log format {unknown[0]!r}; valid formats are "
                 f"{', '.join(LOG_FORMATS)}"
             )
+        if self.count_alpha < 0:
+            raise ValueError(f"count_alpha must be 0 or more, got {self.count_alpha}")
+        if self.count_cell is not None and self.count_cell <= 0:
+            raise ValueError(f"count_cell must be positive, got {self.count_cell}")
         for name in ("eval_interval", "checkpoint_interval", "workers"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be 0 or more, got {getattr(self, name)}")
@@ -161,15 +177,15 @@ class TrainConfig:
         self.validate()
         defaults = env_defaults(self.env_id)
         values = dataclasses.asdict(self)
+        algo = self.algo or defaults.algo
+        values["algo"] = algo
         for name in ("t_max", "gamma", "p_target", "batch_episodes"):
             if values[name] is None:
                 values[name] = getattr(defaults, name)
         if values["learning_rate"] is None:
-            values["learning_rate"] = SB3_LEARNING_RATES.get(
-                self.algo, defaults.learning_rate
-            )
+            values["learning_rate"] = SB3_LEARNING_RATES.get(algo, defaults.learning_rate)
         if values["n_steps"] is None:
-            values["n_steps"] = SB3_N_STEPS.get(self.algo, 128)
+            values["n_steps"] = SB3_N_STEPS.get(algo, 128)
         if values["entropy_coef"] is None:
             values["entropy_coef"] = defaults.entropy_coef
         values["env_kwargs"] = {**defaults.env_kwargs, **self.env_kwargs}
@@ -184,7 +200,7 @@ class TrainConfig:
             mode=self.mode,
             t_max=self.t_max,
             gamma=self.gamma,
-            p_target=1.0 if self.mode == "target-only" else self.p_target,
+            p_target=1.0 if self.mode in TARGET_ONLY_MODES else self.p_target,
             random_alice_stops=defaults.random_alice_stops,
             time_input=defaults.time_input,
         )

@@ -26,6 +26,7 @@ class EnvDefaults:
         selfplay_mode: The self-play mode the paper used.
         random_alice_stops: Whether the random-Alice baseline ever chooses STOP.
         time_input: Whether the agents see ``t / t_max``; off for tabular learners.
+        algo: The learner used when ``--algo`` is not given.
         env_kwargs: Keyword arguments passed to ``gym.make``.
     """
 
@@ -39,6 +40,7 @@ class EnvDefaults:
     selfplay_mode: str = "reverse"
     random_alice_stops: bool = True
     time_input: bool = True
+    algo: str = "reinforce"
     env_kwargs: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 

@@ -49,8 +49,14 @@ from selfplay.envs.protocol import REPEAT, REVERSE, SELFPLAY_OPTION, check_selfp
 
 TARGET_ONLY: Final = "target-only"
 RANDOM_ALICE: Final = "random-alice"
-GAME_MODES: Final = (REVERSE, REPEAT, TARGET_ONLY, RANDOM_ALICE)
-"""Modes of :class:`GameConfig`: two self-play modes and two baselines."""
+COUNT_BASED: Final = "count-based"
+GAME_MODES: Final = (REVERSE, REPEAT, TARGET_ONLY, RANDOM_ALICE, COUNT_BASED)
+"""Modes of :class:`GameConfig`: two self-play modes and three baselines.
+
+``count-based`` plays target-task episodes only, like ``target-only``; the training
+loop adds its exploration bonus (:mod:`selfplay.exploration`) to Bob's rewards."""
+TARGET_ONLY_MODES: Final = (TARGET_ONLY, COUNT_BASED)
+"""Modes in which every episode is a target-task episode."""
 
 
 class Phase(enum.Enum):
@@ -72,7 +78,7 @@ class GameConfig:
             limit of a target-task episode.
         gamma: Reward scale of ``R_A`` and ``R_B``, reward units per step.
         p_target: Probability that an episode is a target-task episode. Ignored in
-            ``target-only`` mode, where it is 1.
+            ``target-only`` and ``count-based`` modes, where it is 1.
         random_alice_stops: In ``random-alice`` mode, whether Alice stops at a step
             drawn uniformly from ``[1, t_max // 2]``; if False she never stops.
         time_input: Whether the agents' last input is ``t / t_max``; if False it is
@@ -104,7 +110,7 @@ class GameConfig:
 
         Random Alice is scored as in reverse mode.
         """
-        if self.mode == TARGET_ONLY:
+        if self.mode in TARGET_ONLY_MODES:
             return None
         return REPEAT if self.mode == REPEAT else REVERSE
 
@@ -282,7 +288,7 @@ class SelfPlayGame:
         self._bob = _SegmentRecorder()
         self._target_return = 0.0
         is_target = (
-            self.config.mode == TARGET_ONLY
+            self.config.mode in TARGET_ONLY_MODES
             or self.np_random.random() < self.config.p_target
         )
         if is_target:

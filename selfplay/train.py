@@ -39,7 +39,8 @@ from stable_baselines3.common.logger import Logger, configure
 from selfplay.agents import agent_file, alice_learns, build_agent
 from selfplay.checkpoint import load_checkpoint, save_checkpoint
 from selfplay.config import TrainConfig
-from selfplay.game import TARGET_ONLY, Episode, Phase, SelfPlayGame
+from selfplay.exploration import CountBonus
+from selfplay.game import COUNT_BASED, TARGET_ONLY, Episode, Phase, SelfPlayGame
 from selfplay.metrics import Counters, IntervalStats, MetricsWriter
 from selfplay.rollout import GameBatch
 from selfplay.workers import SubprocGameBatch
@@ -145,6 +146,10 @@ class Trainer:
         self.bob = build_agent(
             config, "bob", self.input_dim, bob_space, self._agent_loggers["bob"]
         )
+        self.count_bonus = None
+        if config.mode == COUNT_BASED:
+            obs_dim = (self.input_dim - 2) // 2
+            self.count_bonus = CountBonus(config.count_alpha, obs_dim, config.count_cell)
         self.counters = Counters()
         self.interval = IntervalStats()
         self.rows_written = 0
@@ -197,7 +202,10 @@ class Trainer:
         if self.alice is not None and episode.alice is not None:
             self.alice.add(episode.alice, pending[Phase.ALICE] or None)
         if episode.bob is not None:
-            self.bob.add(episode.bob, pending[Phase.BOB] or None)
+            segment = episode.bob
+            if self.count_bonus is not None:
+                segment = self.count_bonus.apply(segment)
+            self.bob.add(segment, pending[Phase.BOB] or None)
         pending[Phase.ALICE] = []
         pending[Phase.BOB] = []
 

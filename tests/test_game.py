@@ -310,3 +310,9 @@ def test_seeded_games_repeat(line_env):
 
     assert kinds(3) == kinds(3)
     assert kinds(3) != kinds(4)
+
+
+def test_count_based_plays_target_episodes(line_env):
+    game = SelfPlayGame(line_env(), GameConfig("count-based", 10, GAMMA, 0.0))
+    game.reset(seed=0)
+    assert game.phase is Phase.TARGET
