@@ -1,4 +1,4 @@
-"""Gymnasium environments that host asymmetric self-play, registered as ``SelfPlay/*``."""
+"""Gymnasium environments that host asymmetric self-play, ids ``SelfPlay/*``."""
 
 from selfplay.envs.protocol import (
     REPEAT,

@@ -1,7 +1,7 @@
 """Geometry of a square grid without border walls, shared by the grid environments.
 
 Cells are numbered row-major: cell ``row * size + col``. Row 0 is the top row and
-column 0 the left column.
+column 0 the left column. :func:`draw_frame` also draws the one-row hallway.
 """
 
 from __future__ import annotations
@@ -23,6 +23,9 @@ WallKey = tuple[str, int]
 
 MOVES: Final = ((-1, 0), (1, 0), (0, -1), (0, 1))
 """Row and column offsets of the moves up, down, left and right, in that order."""
+
+CELL_PIXELS: Final = 16
+"""Side length of one cell in an ``"rgb_array"`` frame, in pixels."""
 
 
 def neighbor_table(size: int) -> list[list[int]]:
@@ -114,6 +117,35 @@ def to_row_col(size: int, cell: int) -> tuple[int, int]:
     """Convert a cell number to ``(row, col)``."""
     row, col = divmod(cell, size)
     return (row, col)
+
+
+def draw_frame(
+    cell_colors: np.ndarray,
+    agent: tuple[int, int],
+    agent_color: np.ndarray,
+    cell_pixels: int = CELL_PIXELS,
+) -> np.ndarray:
+    """Scale a grid of cell colours up to an RGB frame and draw the agent on it.
+
+    Args:
+        cell_colors: uint8 colours of shape ``(rows, cols, 3)``, one per cell.
+        agent: ``(row, col)`` of the agent's cell.
+        agent_color: uint8 colour of the agent, shape ``(3,)``.
+        cell_pixels: Side length of each cell's square, in pixels.
+
+    Returns:
+        A new uint8 array of shape ``(rows * cell_pixels, cols * cell_pixels, 3)``.
+        The agent is a square inset by a quarter of a cell on every side, so the
+        colour of the cell under it stays visible around it.
+    """
+    frame = np.repeat(np.repeat(cell_colors, cell_pixels, axis=0), cell_pixels, axis=1)
+
+    inset = cell_pixels // 4
+    top = agent[0] * cell_pixels + inset
+    left = agent[1] * cell_pixels + inset
+    side = cell_pixels - 2 * inset
+    frame[top : top + side, left : left + side] = agent_color
+    return frame
 
 
 def text_grid(size: int, symbols: dict[int, str]) -> str:

@@ -8,11 +8,22 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from selfplay.envs import grid
 from selfplay.envs.protocol import REPEAT, REVERSE, SELFPLAY_OPTION, SelfPlayEnv
 
 LEFT: Final = 0
 RIGHT: Final = 1
 STOP: Final = 2
+
+EMPTY_COLOR: Final = np.array((225, 225, 225), dtype=np.uint8)
+"""RGB colour of a cell without the goal in ``"rgb_array"`` frames: light grey."""
+GOAL_COLOR: Final = np.array((40, 160, 70), dtype=np.uint8)
+"""RGB colour of the goal cell: green."""
+AGENT_COLOR: Final = np.array((220, 40, 40), dtype=np.uint8)
+"""RGB colour of the agent, drawn as a square inside its cell: red."""
+EMPTY_COLOR.flags.writeable = False
+GOAL_COLOR.flags.writeable = False
+AGENT_COLOR.flags.writeable = False
 
 
 class HallwayState(NamedTuple):
@@ -76,8 +87,12 @@ class HallwayEnv(SelfPlayEnv):
     ## Arguments
 
     - ``length``: number of cells, at least 2 (default 25).
-    - ``render_mode``: ``None`` or ``"ansi"``, which renders the hallway as one
-      line of text, with ``A`` the agent, ``G`` the goal and ``*`` both.
+    - ``render_mode``: ``None``, ``"ansi"`` or ``"rgb_array"``. ``"ansi"``
+      renders the hallway as one line of text, with ``A`` the agent, ``G`` the
+      goal and ``*`` both. ``"rgb_array"`` renders it as a one-row strip, a uint8
+      frame of shape ``(16, 16 * length, 3)`` with a 16-pixel square per cell.
+      Cells are light grey and the goal green. The agent is a smaller red square
+      inside its cell, so a goal under it stays visible.
 
     ## Self-play
 
@@ -94,7 +109,10 @@ class HallwayEnv(SelfPlayEnv):
     - v0: initial version.
     """
 
-    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["ansi"], "render_fps": 4}
+    metadata: ClassVar[dict[str, Any]] = {
+        "render_modes": ["ansi", "rgb_array"],
+        "render_fps": 4,
+    }
     selfplay_modes = (REVERSE, REPEAT)
     stop_action = STOP
 
@@ -103,7 +121,7 @@ class HallwayEnv(SelfPlayEnv):
 
         Args:
             length: Number of cells, at least 2.
-            render_mode: ``None`` or ``"ansi"``.
+            render_mode: ``None``, ``"ansi"`` or ``"rgb_array"``.
 
         Raises:
             ValueError: If ``length`` is below 2 or ``render_mode`` is unknown.
@@ -113,9 +131,11 @@ class HallwayEnv(SelfPlayEnv):
                 f"invalid hallway length {length}, expected at least 2 so that the "
                 "agent and the goal can start on different cells"
             )
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+        render_modes = self.metadata["render_modes"]
+        if render_mode is not None and render_mode not in render_modes:
             raise ValueError(
-                f"invalid render_mode {render_mode!r}, expected None or 'ansi'"
+                f"invalid render_mode {render_mode!r}, expected None or one of "
+                f"{', '.join(repr(mode) for mode in render_modes)}"
             )
         self.length = int(length)
         self.render_mode = render_mode
@@ -188,12 +208,22 @@ class HallwayEnv(SelfPlayEnv):
             return self._obs.copy(), reward, terminated, False, {}
         return self._obs.copy(), reward, terminated, False, {"is_success": terminated}
 
-    def render(self) -> str | None:
-        """Return the hallway as one line of text in ``"ansi"`` mode."""
+    def render(self) -> str | np.ndarray | None:
+        """Render the hallway in ``self.render_mode``.
+
+        Returns:
+            One line of text in ``"ansi"`` mode. In ``"rgb_array"`` mode, a new
+            uint8 array of shape ``(16, 16 * length, 3)`` drawn as the class
+            docstring's Arguments section describes. None, with a warning, when
+            ``render_mode`` is None.
+        """
+        if self.render_mode == "rgb_array":
+            return self._render_frame()
         if self.render_mode != "ansi":
             gym.logger.warn(
                 "render() returns None because render_mode is None. Create the "
-                "environment with render_mode='ansi' to render text."
+                "environment with render_mode='ansi' to render text or "
+                "render_mode='rgb_array' to render an RGB frame."
             )
             return None
         cells = ["."] * self.length
@@ -243,3 +273,9 @@ class HallwayEnv(SelfPlayEnv):
         self._obs[self._position] = 1.0
         if self._goal >= 0:
             self._obs[self.length + self._goal] = 1.0
+
+    def _render_frame(self) -> np.ndarray:
+        cell_colors = np.tile(EMPTY_COLOR, (1, self.length, 1))
+        if self._goal >= 0:
+            cell_colors[0, self._goal] = GOAL_COLOR
+        return grid.draw_frame(cell_colors, (0, self._position), AGENT_COLOR)

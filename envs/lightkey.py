@@ -13,6 +13,7 @@ from selfplay.envs.lightkey_state import (
     AGENT,
     CHANNELS,
     CORNER,
+    DARK_HIDDEN_CHANNELS,
     DOOR_CLOSED,
     DOOR_OPEN,
     FLAG,
@@ -31,6 +32,29 @@ UP, DOWN, LEFT, RIGHT, TOGGLE, STOP = range(6)
 
 STEP_REWARD: Final = -0.1
 FLAG_REWARD: Final = 1.0
+
+EMPTY: Final = len(CHANNELS)
+"""Row of :data:`CELL_COLORS` for a cell without an object, after the channels."""
+
+CELL_COLORS: Final = np.array(
+    [
+        (220, 40, 40),  # agent: red
+        (80, 80, 80),  # wall: dark grey
+        (140, 80, 30),  # door closed: brown
+        (230, 190, 140),  # door open: tan
+        (150, 130, 20),  # key switch off: olive
+        (250, 220, 50),  # key switch on: yellow
+        (40, 60, 150),  # lamp switch off: dark blue
+        (100, 180, 250),  # lamp switch on: light blue
+        (160, 90, 190),  # corner marker: purple
+        (40, 160, 70),  # flag: green
+        (225, 225, 225),  # empty: light grey
+    ],
+    dtype=np.uint8,
+)
+"""RGB colour of each object in ``"rgb_array"`` frames, shape ``(11, 3)``, indexed
+by the channel constants of :mod:`~selfplay.envs.lightkey_state` and :data:`EMPTY`."""
+CELL_COLORS.flags.writeable = False
 
 
 class LightKeyEnv(SelfPlayEnv):
@@ -114,10 +138,16 @@ class LightKeyEnv(SelfPlayEnv):
     - ``empty``: drop the wall, the door, both switches and the lamp, so the light
       is always on and ``light_off_prob`` has no effect (default False). The target
       task then puts the flag on a random cell other than the agent's.
-    - ``render_mode``: ``None`` or ``"ansi"``, which renders the true state as text
-      whatever the light: ``A`` agent, ``#`` wall, ``+`` closed door, ``/`` open
-      door, ``k``/``K`` key switch off/on, ``l``/``L`` lamp switch off/on, ``F``
-      flag, ``o`` corner marker.
+    - ``render_mode``: ``None``, ``"ansi"`` or ``"rgb_array"``. Both modes render
+      the true state whatever the light. ``"ansi"`` renders text: ``A`` agent,
+      ``#`` wall, ``+`` closed door, ``/`` open door, ``k``/``K`` key switch
+      off/on, ``l``/``L`` lamp switch off/on, ``F`` flag, ``o`` corner marker.
+      ``"rgb_array"`` renders a uint8 frame of shape ``(16 * size, 16 * size, 3)``
+      with a 16-pixel square per cell in the colour of :data:`CELL_COLORS`. The
+      agent is a smaller red square inside its cell, so the object under it stays
+      visible. While the light is off, every cell but the lamp switch and the
+      corner markers is drawn at half brightness, and so is the border of the
+      agent's cell unless the cell contains one of those.
 
     Registered versions: ``SelfPlay/LightKey-v0`` (size 10),
     ``SelfPlay/LightKey-6x6-v0`` (size 6) and ``SelfPlay/LightKey-Empty-v0``
@@ -143,7 +173,10 @@ class LightKeyEnv(SelfPlayEnv):
     - v0: initial version.
     """
 
-    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["ansi"], "render_fps": 4}
+    metadata: ClassVar[dict[str, Any]] = {
+        "render_modes": ["ansi", "rgb_array"],
+        "render_fps": 4,
+    }
     selfplay_modes = (REVERSE, REPEAT)
     stop_action = STOP
 
@@ -170,9 +203,11 @@ class LightKeyEnv(SelfPlayEnv):
                 f"invalid light_off_prob {light_off_prob}, expected a probability "
                 "in [0, 1]"
             )
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+        render_modes = self.metadata["render_modes"]
+        if render_mode is not None and render_mode not in render_modes:
             raise ValueError(
-                f"invalid render_mode {render_mode!r}, expected None or 'ansi'"
+                f"invalid render_mode {render_mode!r}, expected None or one of "
+                f"{', '.join(repr(mode) for mode in render_modes)}"
             )
 
         self.size = int(size)
@@ -276,12 +311,22 @@ class LightKeyEnv(SelfPlayEnv):
             return obs, STEP_REWARD + FLAG_REWARD, True, False, {"is_success": True}
         return obs, STEP_REWARD, False, False, {"is_success": False}
 
-    def render(self) -> str | None:
-        """Return the true state as text in ``"ansi"`` mode, whatever the light."""
+    def render(self) -> str | np.ndarray | None:
+        """Render the true state, whatever the light, in ``self.render_mode``.
+
+        Returns:
+            Text in ``"ansi"`` mode. In ``"rgb_array"`` mode, a new uint8 array of
+            shape ``(16 * size, 16 * size, 3)`` drawn as the class docstring's
+            Arguments section describes. None, with a warning, when
+            ``render_mode`` is None.
+        """
+        if self.render_mode == "rgb_array":
+            return self._render_frame()
         if self.render_mode != "ansi":
             gym.logger.warn(
                 "render() returns None because render_mode is None. Create the "
-                "environment with render_mode='ansi' to render text."
+                "environment with render_mode='ansi' to render text or "
+                "render_mode='rgb_array' to render an RGB frame."
             )
             return None
 
@@ -457,6 +502,32 @@ class LightKeyEnv(SelfPlayEnv):
             obs[self._key_switch, key] = 1.0
         if self._flag >= 0:
             obs[self._flag, FLAG] = 1.0
+
+    def _render_frame(self) -> np.ndarray:
+        # Each cell shows its topmost object, in the order of the text rendering.
+        kinds = np.full(self.size * self.size, EMPTY)
+        kinds[self._corners] = CORNER
+        kinds[self._wall_cells] = WALL
+        if self._door >= 0:
+            kinds[self._door] = DOOR_OPEN if self._door_open else DOOR_CLOSED
+        if self._key_switch >= 0:
+            key = KEY_SWITCH_ON if self._door_open else KEY_SWITCH_OFF
+            kinds[self._key_switch] = key
+        if self._lamp_switch >= 0:
+            lamp = LAMP_SWITCH_ON if self._light_on else LAMP_SWITCH_OFF
+            kinds[self._lamp_switch] = lamp
+        if self._flag >= 0:
+            kinds[self._flag] = FLAG
+
+        colors = CELL_COLORS[kinds]
+        if not self._light_on:
+            # Dim what the observation hides, so a viewer still sees it.
+            hidden = np.isin(kinds, (*DARK_HIDDEN_CHANNELS, EMPTY))
+            colors[hidden] //= 2
+
+        cell_colors = colors.reshape(self.size, self.size, 3)
+        agent = grid.to_row_col(self.size, self._agent)
+        return grid.draw_frame(cell_colors, agent, CELL_COLORS[AGENT])
 
     def _position(self, cell: int) -> Position | None:
         return None if cell < 0 else grid.to_row_col(self.size, cell)

@@ -1,4 +1,4 @@
-"""The self-play protocol: what an environment offers so that Alice and Bob can share it.
+"""The self-play protocol: what an environment offers so Alice and Bob can share it.
 
 An environment that implements :class:`SelfPlayEnv` stays an ordinary single-agent
 Gymnasium environment for its target task. The extra methods let the self-play engine

@@ -1,4 +1,4 @@
-"""Learning curves over seeds: loading run directories, a common x grid, bootstrap bands.
+"""Learning curves over seeds: loading runs, a common x grid, bootstrap bands.
 
 A run directory contains ``config.json`` and ``metrics.csv`` (columns in
 :data:`selfplay.metrics.METRICS_COLUMNS`, one row per logging interval). This module

@@ -22,6 +22,7 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+
 from selfplay.plots.curves import (
     DEFAULT_N_BOOT,
     DEFAULT_NUM_POINTS,
@@ -104,7 +105,7 @@ def make_efficiency_figure(
     for row, column in enumerate(METRICS[metric]):
         for col, (x, x_label) in enumerate(_X_AXES):
             ax = axes[row, col]
-            for (name, members), color in zip(groups.items(), colors):
+            for (name, members), color in zip(groups.items(), colors, strict=False):
                 grid, values = align_curves(
                     members, column, x, num_points=num_points, smooth=smooth
                 )

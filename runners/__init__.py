@@ -1,1 +1,1 @@
-"""Command-line programs: ``selfplay train``, ``selfplay plot`` and ``selfplay demo``."""
+"""Command-line programs: ``selfplay train``, ``plot`` and ``demo``."""

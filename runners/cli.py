@@ -32,7 +32,9 @@ def _add_config_options(parser: argparse.ArgumentParser) -> None:
     """Add one option per :class:`TrainConfig` field, its help from the field."""
     hints = get_type_hints(TrainConfig)
     for field in dataclasses.fields(TrainConfig):
-        flag = "--env" if field.name == "env_id" else "--" + field.name.replace("_", "-")
+        flag = (
+            "--env" if field.name == "env_id" else "--" + field.name.replace("_", "-")
+        )
         default = field.default
         help_text = field.metadata["help"]
         if "default" not in help_text:

@@ -67,7 +67,9 @@ def check_train_config(config: TrainConfig) -> TrainConfig:
         if mode is not None:
             check_selfplay_env(env, mode)
     except (TypeError, ValueError) as error:
-        raise UsageError(f"mode {config.mode!r} on {config.env_id!r}: {error}") from None
+        raise UsageError(
+            f"mode {config.mode!r} on {config.env_id!r}: {error}"
+        ) from None
     finally:
         env.close()
     return resolved
@@ -110,7 +112,10 @@ def check_resumable(run_dir: Path) -> TrainConfig:
     config_path = run_dir / "config.json"
     if not config_path.is_file():
         raise UsageError(f"--resume {str(run_dir)!r} has no config.json")
-    if not any((run_dir / name / "state.pt").exists() for name in ("checkpoint", "checkpoint.old")):
+    if not any(
+        (run_dir / name / "state.pt").exists()
+        for name in ("checkpoint", "checkpoint.old")
+    ):
         raise UsageError(
             f"--resume {str(run_dir)!r} has no checkpoint: the run finished, or it "
             "stopped before its first metrics row"

@@ -83,7 +83,9 @@ def run_demo(
     """
     for name, value in (("seeds", seeds), ("target_episodes", target_episodes)):
         if value < 1:
-            raise UsageError(f"--{name.replace('_', '-')} must be positive, got {value}")
+            raise UsageError(
+                f"--{name.replace('_', '-')} must be positive, got {value}"
+            )
     if workers is not None and workers < 1:
         raise UsageError(f"--workers must be positive, got {workers}")
     configs = [check_train_config(c) for c in demo_configs(seeds, target_episodes)]

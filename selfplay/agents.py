@@ -29,7 +29,9 @@ class Agent(Protocol):
     def act(self, observations: np.ndarray) -> Any:
         """Return actions for inputs ``(k, input_dim)``, or ``(actions, extras)``."""
 
-    def predict(self, observations: np.ndarray, deterministic: bool = True) -> np.ndarray:
+    def predict(
+        self, observations: np.ndarray, deterministic: bool = True
+    ) -> np.ndarray:
         """Return actions for evaluation, without side effects on learning."""
 
     def add(self, segment: Segment, extras: list | None) -> dict[str, float] | None:
@@ -50,7 +52,9 @@ class ReinforceAgent:
     def act(self, observations: np.ndarray) -> np.ndarray:
         return self.learner.act(observations)
 
-    def predict(self, observations: np.ndarray, deterministic: bool = False) -> np.ndarray:
+    def predict(
+        self, observations: np.ndarray, deterministic: bool = False
+    ) -> np.ndarray:
         return self.learner.act(observations, deterministic=deterministic)
 
     def add(self, segment: Segment, extras: list | None) -> dict[str, float] | None:
@@ -94,7 +98,9 @@ def minibatch_size(rollout_steps: int, largest: int) -> int:
 
     PPO and TRPO warn when their minibatches do not divide the rollout evenly.
     """
-    return max(d for d in range(1, min(largest, rollout_steps) + 1) if rollout_steps % d == 0)
+    return max(
+        d for d in range(1, min(largest, rollout_steps) + 1) if rollout_steps % d == 0
+    )
 
 
 def build_agent(
@@ -134,7 +140,9 @@ def build_agent(
         kwargs["ent_coef"] = config.entropy_coef
     rollout_steps = config.n_steps * config.n_envs
     if config.algo in SB3_BATCH_SIZES:
-        kwargs["batch_size"] = minibatch_size(rollout_steps, SB3_BATCH_SIZES[config.algo])
+        kwargs["batch_size"] = minibatch_size(
+            rollout_steps, SB3_BATCH_SIZES[config.algo]
+        )
     kwargs.update(config.sb3_kwargs)
     return SB3Agent.build(
         config.algo,

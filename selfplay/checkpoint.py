@@ -31,7 +31,14 @@ if TYPE_CHECKING:
     from selfplay.train import Trainer
 
 CHECKPOINT = "checkpoint"
-_BUFFER_FIELDS = ("observations", "actions", "rewards", "episode_starts", "values", "log_probs")
+_BUFFER_FIELDS = (
+    "observations",
+    "actions",
+    "rewards",
+    "episode_starts",
+    "values",
+    "log_probs",
+)
 
 
 def save_checkpoint(trainer: Trainer) -> Path:
@@ -59,10 +66,14 @@ def save_checkpoint(trainer: Trainer) -> Path:
         "next_eval": trainer.next_eval,
         "elapsed": trainer.elapsed(),
         "game_rng": trainer.batch.rng_states(),
-        "eval_rng": None if trainer._eval_batch is None else trainer._eval_batch.rng_states(),
+        "eval_rng": None
+        if trainer._eval_batch is None
+        else trainer._eval_batch.rng_states(),
         "torch_rng": torch.get_rng_state(),
         "agent_states": agent_states,
-        "count_bonus": None if trainer.count_bonus is None else trainer.count_bonus.state_dict(),
+        "count_bonus": None
+        if trainer.count_bonus is None
+        else trainer.count_bonus.state_dict(),
     }
     torch.save(state, staging / "state.pt")
 

@@ -40,9 +40,7 @@ class TrainConfig:
         "SelfPlay/LightKey-6x6-v0",
         "Gymnasium environment id; 'module:Id' imports the module first",
     )
-    mode: str = _field(
-        "reverse", f"game mode, one of {', '.join(GAME_MODES)}"
-    )
+    mode: str = _field("reverse", f"game mode, one of {', '.join(GAME_MODES)}")
     seed: int = _field(0, "random seed of the games, environments and learners")
     algo: str | None = _field(
         None,
@@ -61,7 +59,9 @@ class TrainConfig:
     )
     n_envs: int = _field(16, "games stepped in lockstep, with batched policy calls")
     t_max: int | None = _field(None, "episode budget in steps shared by Alice and Bob")
-    gamma: float | None = _field(None, "reward scale of the self-play rewards, per step")
+    gamma: float | None = _field(
+        None, "reward scale of the self-play rewards, per step"
+    )
     p_target: float | None = _field(
         None, "probability that an episode is a target-task episode"
     )
@@ -99,11 +99,13 @@ class TrainConfig:
         0, "worker processes that step the games; 0 steps them in this process"
     )
     log_formats: list[str] = _field(
-        None, "SB3 logger outputs, a comma-separated subset of stdout, csv, "
-        "tensorboard, log, json (default: csv,tensorboard)"
+        None,
+        "SB3 logger outputs, a comma-separated subset of stdout, csv, "
+        "tensorboard, log, json (default: csv,tensorboard)",
     )
     count_alpha: float = _field(
-        0.1, "count-based mode: scale alpha of the bonus alpha / sqrt(N(s)), reward units"
+        0.1,
+        "count-based mode: scale alpha of the bonus alpha / sqrt(N(s)), reward units",
     )
     count_cell: float | None = _field(
         None,
@@ -183,7 +185,9 @@ class TrainConfig:
             if values[name] is None:
                 values[name] = getattr(defaults, name)
         if values["learning_rate"] is None:
-            values["learning_rate"] = SB3_LEARNING_RATES.get(algo, defaults.learning_rate)
+            values["learning_rate"] = SB3_LEARNING_RATES.get(
+                algo, defaults.learning_rate
+            )
         if values["n_steps"] is None:
             values["n_steps"] = SB3_N_STEPS.get(algo, 128)
         if values["entropy_coef"] is None:

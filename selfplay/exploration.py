@@ -1,4 +1,4 @@
-"""Count-based exploration, the baseline of Sukhbaatar et al. (ICLR 2018) besides self-play.
+"""Count-based exploration, a baseline of Sukhbaatar et al. (ICLR 2018).
 
 Bob's reward on each target-task step gains ``alpha / sqrt(N(s'))``, where ``s'`` is
 the state the step led to and ``N`` counts the visits to its hashed observation over
@@ -45,7 +45,9 @@ class CountBonus:
         Returns:
             A copy of ``segment`` whose rewards include the bonus.
         """
-        inputs = np.concatenate([segment.observations[1:], segment.final_observation[None]])
+        inputs = np.concatenate(
+            [segment.observations[1:], segment.final_observation[None]]
+        )
         next_states = inputs[:, : self.obs_dim]
         bonus = np.empty(len(next_states), dtype=np.float32)
         for t, state in enumerate(next_states):

@@ -1,4 +1,4 @@
-"""The asymmetric self-play game: Alice's turn, Bob's turn, budget, success test, rewards.
+"""The asymmetric self-play game: turns, budget, success test and rewards.
 
 One :class:`SelfPlayGame` runs one environment. It is stepped one decision at a time,
 so that many games can run in lockstep with one batched policy call per agent (see
@@ -205,7 +205,9 @@ class _SegmentRecorder:
         )
 
 
-def alice_action_space(env_action_space: gym.Space, stop_action: int | None) -> gym.Space:
+def alice_action_space(
+    env_action_space: gym.Space, stop_action: int | None
+) -> gym.Space:
     """Return Alice's action space: the environment's, plus STOP if it has none.
 
     A ``Discrete(n)`` space without STOP gains action ``n`` as STOP. A ``Box`` space
@@ -215,7 +217,10 @@ def alice_action_space(env_action_space: gym.Space, stop_action: int | None) -> 
         return env_action_space
     if isinstance(env_action_space, gym.spaces.Discrete):
         return gym.spaces.Discrete(int(env_action_space.n) + 1)
-    if isinstance(env_action_space, gym.spaces.Box) and len(env_action_space.shape) == 1:
+    if (
+        isinstance(env_action_space, gym.spaces.Box)
+        and len(env_action_space.shape) == 1
+    ):
         low = np.append(env_action_space.low, -1.0).astype(env_action_space.dtype)
         high = np.append(env_action_space.high, 1.0).astype(env_action_space.dtype)
         return gym.spaces.Box(low, high, dtype=env_action_space.dtype)
@@ -332,8 +337,11 @@ class SelfPlayGame:
             return self._stop_value()
         space = self.env.action_space
         if isinstance(space, gym.spaces.Discrete):
-            choices = [a for a in range(int(space.n)) if a != self.stop_action]
-            return int(space.start) + choices[self.np_random.integers(len(choices))]
+            start = int(space.start)
+            moves = [
+                a for a in range(start, start + int(space.n)) if a != self.stop_action
+            ]
+            return moves[self.np_random.integers(len(moves))]
         action = self.np_random.uniform(space.low, space.high).astype(space.dtype)
         if self._added_stop:
             action = np.append(action, -1.0).astype(space.dtype)
@@ -443,7 +451,9 @@ class SelfPlayGame:
             bob_reward=0.0,
             target_success=False,
         )
-        return self._end(Episode(alice=self._learned_alice(alice), bob=None, stats=stats))
+        return self._end(
+            Episode(alice=self._learned_alice(alice), bob=None, stats=stats)
+        )
 
     def _finish_selfplay(self, success: bool, env_terminated: bool) -> Episode:
         t_alice = self._t_alice
@@ -454,7 +464,9 @@ class SelfPlayGame:
 
         self._alice.rewards[-1] = alice_reward
         self._bob.rewards[-1] = bob_reward
-        alice = self._alice.finish(self._alice_final_obs, terminated=True, truncated=False)
+        alice = self._alice.finish(
+            self._alice_final_obs, terminated=True, truncated=False
+        )
         bob_terminated = success or env_terminated
         bob = self._bob.finish(
             self.observation(), terminated=bob_terminated, truncated=not bob_terminated
@@ -469,7 +481,9 @@ class SelfPlayGame:
             bob_reward=bob_reward,
             target_success=False,
         )
-        return self._end(Episode(alice=self._learned_alice(alice), bob=bob, stats=stats))
+        return self._end(
+            Episode(alice=self._learned_alice(alice), bob=bob, stats=stats)
+        )
 
     def _learned_alice(self, segment: Segment) -> Segment | None:
         return None if self.plays_alice_itself else segment

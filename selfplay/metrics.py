@@ -1,4 +1,4 @@
-"""Counters and the metrics schema that every learner writes and ``selfplay plot`` reads.
+"""Counters, and the metrics schema that every run writes and ``selfplay plot`` reads.
 
 A run directory's ``metrics.csv`` has one row per logging interval with the columns
 in :data:`METRICS_COLUMNS`. Counters are cumulative since the start of the run;

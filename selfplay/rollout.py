@@ -90,7 +90,9 @@ class GameBatch:
         if not rows:
             return
         if act is None:
-            raise RuntimeError("a game is in Alice's turn but no Alice policy was given")
+            raise RuntimeError(
+                "a game is in Alice's turn but no Alice policy was given"
+            )
         observations = np.stack([self.games[i].observation() for i in rows])
         output = act(observations)
         chosen, extra = output if isinstance(output, tuple) else (output, None)
@@ -98,7 +100,13 @@ class GameBatch:
             actions[index] = chosen[k]
             if on_step is not None:
                 row_extra = None if extra is None else extra[k]
-                on_step(index, self.games[index].phase, observations[k], chosen[k], row_extra)
+                on_step(
+                    index,
+                    self.games[index].phase,
+                    observations[k],
+                    chosen[k],
+                    row_extra,
+                )
 
     def rng_states(self) -> list[dict]:
         """Return each game's and its environment's random state, for checkpoints."""

@@ -1,4 +1,4 @@
-"""The training loop: games in lockstep, Alice and Bob learning, metrics and checkpoints.
+"""The training loop: games in lockstep, both agents learning, metrics, checkpoints.
 
 :func:`train` is what ``selfplay train`` runs, and :func:`resume` what
 ``selfplay train --resume`` runs. A run directory holds:
@@ -79,7 +79,7 @@ def _game_seed(config: TrainConfig, index: int, offset: int = 0) -> int:
 
 
 def make_batch(config: TrainConfig) -> GameBatch | SubprocGameBatch:
-    """Build ``config.n_envs`` reset games, in worker processes if ``config.workers``."""
+    """Build ``config.n_envs`` reset games, in worker processes if ``workers`` > 0."""
     game_config = config.game_config()
     if config.workers > 0:
         specs = [
@@ -89,7 +89,9 @@ def make_batch(config: TrainConfig) -> GameBatch | SubprocGameBatch:
         return SubprocGameBatch(specs, n_workers=min(config.workers, config.n_envs))
     games = []
     for index in range(config.n_envs):
-        game = SelfPlayGame(make_game_env(config.env_id, config.env_kwargs), game_config)
+        game = SelfPlayGame(
+            make_game_env(config.env_id, config.env_kwargs), game_config
+        )
         game.reset(seed=_game_seed(config, index))
         games.append(game)
     return GameBatch(games)
@@ -97,12 +99,12 @@ def make_batch(config: TrainConfig) -> GameBatch | SubprocGameBatch:
 
 def budget_reached(config: TrainConfig, counters: Counters) -> bool:
     """Whether the run has used its target-episode or environment-step budget."""
-    if config.target_episodes is not None:
-        if counters.target_episodes >= config.target_episodes:
-            return True
-    if config.env_steps is not None and counters.env_steps >= config.env_steps:
-        return True
-    return False
+    episodes_done = (
+        config.target_episodes is not None
+        and counters.target_episodes >= config.target_episodes
+    )
+    steps_done = config.env_steps is not None and counters.env_steps >= config.env_steps
+    return episodes_done or steps_done
 
 
 def make_sb3_logger(folder: Path, formats: list[str]) -> Logger:
@@ -141,7 +143,11 @@ class Trainer:
         self.alice = None
         if alice_learns(config):
             self.alice = build_agent(
-                config, "alice", self.input_dim, alice_space, self._agent_loggers["alice"]
+                config,
+                "alice",
+                self.input_dim,
+                alice_space,
+                self._agent_loggers["alice"],
             )
         self.bob = build_agent(
             config, "bob", self.input_dim, bob_space, self._agent_loggers["bob"]
@@ -149,7 +155,9 @@ class Trainer:
         self.count_bonus = None
         if config.mode == COUNT_BASED:
             obs_dim = (self.input_dim - 2) // 2
-            self.count_bonus = CountBonus(config.count_alpha, obs_dim, config.count_cell)
+            self.count_bonus = CountBonus(
+                config.count_alpha, obs_dim, config.count_cell
+            )
         self.counters = Counters()
         self.interval = IntervalStats()
         self.rows_written = 0
@@ -193,7 +201,9 @@ class Trainer:
         shutil.rmtree(self.out_dir / "checkpoint", ignore_errors=True)
         return TrainResult(self.counters, self.last_row, self.out_dir)
 
-    def _record(self, index: int, phase: Phase, obs: Any, action: Any, extra: Any) -> None:
+    def _record(
+        self, index: int, phase: Phase, obs: Any, action: Any, extra: Any
+    ) -> None:
         agent = Phase.ALICE if phase is Phase.ALICE else Phase.BOB
         self._pending[index][agent].append(extra)
 
@@ -212,12 +222,17 @@ class Trainer:
     def _count(self, episode: Episode) -> None:
         self.counters.update(episode.stats)
         self.interval.add(episode.stats)
-        if self.next_eval is not None and self.counters.target_episodes >= self.next_eval:
+        if (
+            self.next_eval is not None
+            and self.counters.target_episodes >= self.next_eval
+        ):
             self.eval_result = self.evaluate()
             self.next_eval += self.config.eval_interval
         by_target = self.config.game_config().p_target > 0
         filled = (
-            self.interval.target_episodes if by_target else self.interval.selfplay_episodes
+            self.interval.target_episodes
+            if by_target
+            else self.interval.selfplay_episodes
         )
         if filled >= self.config.log_interval:
             self._write_row()
@@ -261,7 +276,9 @@ class Trainer:
             self._eval_batch.restart()
 
         def act(observations: np.ndarray) -> np.ndarray:
-            return self.bob.predict(observations, deterministic=config.eval_deterministic)
+            return self.bob.predict(
+                observations, deterministic=config.eval_deterministic
+            )
 
         results = []
         while len(results) < config.eval_episodes:

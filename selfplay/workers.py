@@ -133,7 +133,9 @@ class SubprocGameBatch:
             if not rows:
                 continue
             if act is None:
-                raise RuntimeError("a game is in Alice's turn but no Alice policy was given")
+                raise RuntimeError(
+                    "a game is in Alice's turn but no Alice policy was given"
+                )
             observations = np.stack([self._views[i][2] for i in rows])
             output = act(observations)
             chosen, extra = output if isinstance(output, tuple) else (output, None)
@@ -141,7 +143,13 @@ class SubprocGameBatch:
                 actions[index] = chosen[k]
                 if on_step is not None:
                     row_extra = None if extra is None else extra[k]
-                    on_step(index, self._views[index][0], observations[k], chosen[k], row_extra)
+                    on_step(
+                        index,
+                        self._views[index][0],
+                        observations[k],
+                        chosen[k],
+                        row_extra,
+                    )
 
         for k, block in enumerate(self._blocks):
             self._connections[k].send(("step", [actions[i] for i in block]))
@@ -161,7 +169,8 @@ class SubprocGameBatch:
     def restart(self, states: list[dict] | None = None) -> None:
         """Start a fresh episode in every game, after restoring ``states`` if given."""
         per_worker = [
-            None if states is None else [states[i] for i in block] for block in self._blocks
+            None if states is None else [states[i] for i in block]
+            for block in self._blocks
         ]
         self._views = self._gather("restart", per_worker)
 

@@ -76,8 +76,21 @@ def run_cli(*args: str) -> int:
 
 
 def train_args(out, *extra):
-    return ["train", "--env", HALLWAY, "--mode", "reverse", "--target-episodes", "20",
-            "--n-envs", "2", "--no-progress", "--out", out, *extra]
+    return [
+        "train",
+        "--env",
+        HALLWAY,
+        "--mode",
+        "reverse",
+        "--target-episodes",
+        "20",
+        "--n-envs",
+        "2",
+        "--no-progress",
+        "--out",
+        out,
+        *extra,
+    ]
 
 
 def test_unknown_env_id(tmp_path, capsys):
@@ -101,7 +114,9 @@ def test_unknown_mode(tmp_path, capsys):
 
 
 def test_unknown_algo(tmp_path, capsys):
-    status = run_cli("train", "--env", HALLWAY, "--algo", "dqn", "--out", tmp_path / "r")
+    status = run_cli(
+        "train", "--env", HALLWAY, "--algo", "dqn", "--out", tmp_path / "r"
+    )
     assert status == 2
     assert "trpo" in capsys.readouterr().err
 
@@ -119,8 +134,18 @@ def test_mode_env_cannot_host(tmp_path, capsys, user_module):
 def test_user_env_trains_in_repeat(tmp_path, user_module):
     out = tmp_path / "run"
     status = run_cli(
-        "train", "--env", user_module, "--mode", "repeat", "--target-episodes", "10",
-        "--n-envs", "2", "--no-progress", "--out", out,
+        "train",
+        "--env",
+        user_module,
+        "--mode",
+        "repeat",
+        "--target-episodes",
+        "10",
+        "--n-envs",
+        "2",
+        "--no-progress",
+        "--out",
+        out,
     )
     assert status == 0
     assert read_metrics(out / "metrics.csv")["target_episodes"][-1] == 10
@@ -211,8 +236,16 @@ def test_resume_command(tmp_path):
 
 def test_console_script_exit_status(tmp_path):
     out = tmp_path / "run"
-    command = [sys.executable, "-m", "selfplay.runners.cli", "train", "--env",
-               "SelfPlay/Nowhere-v0", "--out", str(out)]
+    command = [
+        sys.executable,
+        "-m",
+        "selfplay.runners.cli",
+        "train",
+        "--env",
+        "SelfPlay/Nowhere-v0",
+        "--out",
+        str(out),
+    ]
     completed = subprocess.run(command, capture_output=True, text=True)
     assert completed.returncode == 2
     assert "unknown env id" in completed.stderr

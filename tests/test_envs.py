@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env, data_equivalence
 from stable_baselines3.common.env_checker import check_env as sb3_check_env
+from stable_baselines3.common.env_util import make_vec_env
 
 import selfplay  # noqa: F401  (registers the environments)
 from selfplay.envs import SELFPLAY_MODES, SelfPlayEnv, check_selfplay_env, register_envs
@@ -21,6 +22,14 @@ from selfplay.envs import SELFPLAY_MODES, SelfPlayEnv, check_selfplay_env, regis
 ENV_IDS = sorted(
     env_id for env_id, spec in gym.registry.items() if spec.namespace == "SelfPlay"
 )
+
+# Frame shapes at 16 pixels per cell. The registered hallway has 25 cells.
+RGB_FRAME_SHAPES = {
+    "SelfPlay/Hallway-v0": (16, 25 * 16, 3),
+    "SelfPlay/LightKey-v0": (10 * 16, 10 * 16, 3),
+    "SelfPlay/LightKey-6x6-v0": (6 * 16, 6 * 16, 3),
+    "SelfPlay/LightKey-Empty-v0": (10 * 16, 10 * 16, 3),
+}
 
 STARTS = [
     pytest.param(None, id="target"),
@@ -34,9 +43,11 @@ def make_unwrapped(env_id: str) -> SelfPlayEnv:
     return env
 
 
-def random_actions(env: gym.Env, count: int, seed: int = 0) -> list[int]:
-    rng = np.random.default_rng(seed)
-    return rng.integers(env.action_space.n, size=count).tolist()
+def random_actions(env: gym.Env, count: int, seed: int = 0) -> list:
+    """Sample ``count`` actions from a seeded copy of the env's action space."""
+    space = copy.deepcopy(env.action_space)
+    space.seed(seed)
+    return [space.sample() for _ in range(count)]
 
 
 def rollout(env: gym.Env, actions: list[int]) -> list[tuple]:
@@ -86,6 +97,48 @@ def test_sb3_check_env(env_id):
     with warnings.catch_warnings(record=True) as records:
         warnings.simplefilter("always")
         sb3_check_env(env)
+    assert [str(record.message) for record in records] == []
+
+
+@pytest.mark.parametrize("env_id", ENV_IDS)
+def test_sb3_make_vec_env_steps(env_id):
+    # make_vec_env of Stable-Baselines3 2.9 passes render_mode="rgb_array" to
+    # gym.make unless env_kwargs sets another.
+    vec_env = make_vec_env(env_id, n_envs=2, seed=0)
+    vec_env.action_space.seed(0)
+    obs = vec_env.reset()
+    assert obs.shape == (2, *vec_env.observation_space.shape)
+    for _ in range(5):
+        actions = np.array([vec_env.action_space.sample() for _ in range(2)])
+        obs, rewards, dones, infos = vec_env.step(actions)
+        assert obs.shape == (2, *vec_env.observation_space.shape)
+        assert rewards.shape == (2,)
+        assert dones.shape == (2,)
+        assert len(infos) == 2
+    vec_env.close()
+
+
+@pytest.mark.parametrize("options", STARTS)
+@pytest.mark.parametrize(("env_id", "shape"), sorted(RGB_FRAME_SHAPES.items()))
+def test_render_rgb_array(env_id, shape, options):
+    env = gym.make(env_id, render_mode="rgb_array")
+    env.reset(seed=0, options=options)
+    frames = [env.render()]
+    for action in random_actions(env, 3):
+        env.step(action)
+        frames.append(env.render())
+    for frame in frames:
+        assert isinstance(frame, np.ndarray)
+        assert frame.dtype == np.uint8
+        assert frame.shape == shape
+
+
+@pytest.mark.parametrize("env_id", sorted(RGB_FRAME_SHAPES))
+def test_gymnasium_check_env_rgb_array(env_id):
+    env = gym.make(env_id, render_mode="rgb_array")
+    with warnings.catch_warnings(record=True) as records:
+        warnings.simplefilter("always")
+        check_env(env.unwrapped)
     assert [str(record.message) for record in records] == []
 
 

@@ -66,8 +66,13 @@ def test_state_dict_round_trip():
 
 
 def test_count_based_run_logs_extrinsic_reward(tmp_path):
-    config = TrainConfig(env_id="SelfPlay/Hallway-v0", mode="count-based",
-                         target_episodes=20, n_envs=2, count_alpha=1.0)
+    config = TrainConfig(
+        env_id="SelfPlay/Hallway-v0",
+        mode="count-based",
+        target_episodes=20,
+        n_envs=2,
+        count_alpha=1.0,
+    )
     train(config, tmp_path)
     metrics = read_metrics(tmp_path / "metrics.csv")
     # Hallway rewards are 0 or 1 per episode; the bonus would push them above 1.

@@ -7,7 +7,17 @@ import numpy as np
 import pytest
 
 import selfplay  # noqa: F401  (registers the environments)
-from selfplay.envs.hallway import LEFT, RIGHT, STOP, HallwayEnv, HallwayState
+from selfplay.envs import grid
+from selfplay.envs.hallway import (
+    AGENT_COLOR,
+    EMPTY_COLOR,
+    GOAL_COLOR,
+    LEFT,
+    RIGHT,
+    STOP,
+    HallwayEnv,
+    HallwayState,
+)
 
 LENGTH = 25
 
@@ -176,6 +186,62 @@ def test_render_ansi():
     assert env.render() == "....*.\n"
 
 
+CELL = grid.CELL_PIXELS
+INSET = CELL // 4  # pixels of the agent's cell visible on each side of its square
+
+
+def cell_square(frame: np.ndarray, cell: int) -> np.ndarray:
+    """Return the (CELL, CELL, 3) pixels of hallway cell ``cell``."""
+    return frame[:, cell * CELL : (cell + 1) * CELL]
+
+
+def rgb_frame(position: int, goal: int | None, length: int = 6) -> np.ndarray:
+    env = HallwayEnv(length=length, render_mode="rgb_array")
+    env.restore(HallwayState(position=position, goal=goal))
+    return env.render()
+
+
+def test_render_rgb_array_shape():
+    frame = rgb_frame(position=1, goal=4)
+    assert frame.shape == (CELL, 6 * CELL, 3)
+    assert frame.dtype == np.uint8
+
+
+def test_render_rgb_array_cells():
+    frame = rgb_frame(position=1, goal=4)
+    agent = cell_square(frame, 1)
+    assert np.all(agent[INSET : CELL - INSET, INSET : CELL - INSET] == AGENT_COLOR)
+    assert np.all(agent[0] == EMPTY_COLOR)
+    assert np.all(cell_square(frame, 4) == GOAL_COLOR)
+    for cell in (0, 2, 3, 5):
+        assert np.all(cell_square(frame, cell) == EMPTY_COLOR), cell
+
+
+def test_render_rgb_array_agent_on_goal():
+    square = cell_square(rgb_frame(position=4, goal=4), 4)
+    assert np.all(square[INSET : CELL - INSET, INSET : CELL - INSET] == AGENT_COLOR)
+    assert np.all(square[0] == GOAL_COLOR)
+    assert np.all(square[:, 0] == GOAL_COLOR)
+
+
+def test_render_rgb_array_without_goal():
+    frame = rgb_frame(position=2, goal=None)
+    is_goal = np.all(frame == GOAL_COLOR, axis=-1)
+    is_agent = np.all(frame == AGENT_COLOR, axis=-1)
+    assert not is_goal.any()
+    assert is_agent.sum() == (CELL - 2 * INSET) ** 2
+
+
+def test_render_rgb_array_is_fresh():
+    env = HallwayEnv(render_mode="rgb_array")
+    env.reset(seed=0)
+    first = env.render()
+    second = env.render()
+    assert not np.shares_memory(first, second)
+    first[...] = 0
+    assert np.array_equal(env.render(), second)
+
+
 def test_invalid_action_raises():
     env = make_env(position=3, goal=5)
     with pytest.raises(ValueError, match="invalid action 3"):
@@ -193,5 +259,8 @@ def test_restore_rejects_outside_cell():
 def test_invalid_arguments_raise():
     with pytest.raises(ValueError, match="invalid hallway length 1"):
         HallwayEnv(length=1)
-    with pytest.raises(ValueError, match="invalid render_mode 'human'"):
+    expected = (
+        "invalid render_mode 'human', expected None or one of 'ansi', 'rgb_array'"
+    )
+    with pytest.raises(ValueError, match=expected):
         HallwayEnv(render_mode="human")

@@ -9,7 +9,9 @@ import pytest
 import selfplay  # noqa: F401  (registers the environments)
 from selfplay.envs import grid
 from selfplay.envs.lightkey import (
+    CELL_COLORS,
     DOWN,
+    EMPTY,
     LEFT,
     RIGHT,
     STOP,
@@ -474,6 +476,148 @@ def test_render_ansi():
     assert len(lines) == 11
 
 
+CELL = grid.CELL_PIXELS
+INSET = CELL // 4  # pixels of the agent's cell visible on each side of its square
+
+
+def cell_square(frame: np.ndarray, position: tuple[int, int]) -> np.ndarray:
+    """Return the (CELL, CELL, 3) pixels of the cell at ``(row, col)``."""
+    row, col = position
+    return frame[row * CELL : (row + 1) * CELL, col * CELL : (col + 1) * CELL]
+
+
+def agent_square(frame: np.ndarray, position: tuple[int, int]) -> np.ndarray:
+    """Return the pixels of the agent's inner square in the cell at ``(row, col)``."""
+    return cell_square(frame, position)[INSET : CELL - INSET, INSET : CELL - INSET]
+
+
+def test_render_rgb_array_shape():
+    for size in (5, 10):
+        env = LightKeyEnv(size=size, render_mode="rgb_array")
+        env.reset(seed=0)
+        frame = env.render()
+        assert frame.shape == (size * CELL, size * CELL, 3)
+        assert frame.dtype == np.uint8
+
+
+def test_render_rgb_array_is_fresh():
+    env = make_env(render_mode="rgb_array")
+    first = env.render()
+    second = env.render()
+    assert not np.shares_memory(first, second)
+    first[...] = 0
+    assert np.array_equal(env.render(), second)
+
+
+@pytest.mark.parametrize(
+    ("position", "kind"),
+    [
+        ((0, 0), CORNER),
+        ((9, 9), CORNER),
+        ((3, 5), WALL),
+        ((4, 5), DOOR_CLOSED),
+        ((2, 2), KEY_SWITCH_OFF),
+        ((7, 1), LAMP_SWITCH_ON),
+        ((4, 8), FLAG),
+        ((0, 1), EMPTY),
+    ],
+)
+def test_render_rgb_array_cell_colors(position, kind):
+    frame = make_env(render_mode="rgb_array").render()
+    assert np.all(cell_square(frame, position) == CELL_COLORS[kind])
+
+
+def test_render_rgb_array_open_door_colors():
+    frame = make_env(LAYOUT._replace(door_open=True), render_mode="rgb_array").render()
+    assert np.all(cell_square(frame, LAYOUT.door) == CELL_COLORS[DOOR_OPEN])
+    assert np.all(cell_square(frame, LAYOUT.key_switch) == CELL_COLORS[KEY_SWITCH_ON])
+
+
+def test_render_rgb_array_colors_distinct():
+    lit = {tuple(color) for color in CELL_COLORS.tolist()}
+    assert len(lit) == len(CELL_COLORS)
+
+    dimmed = (*DARK_HIDDEN_CHANNELS, EMPTY)
+    dark = {
+        tuple((color // 2 if kind in dimmed else color).tolist())
+        for kind, color in enumerate(CELL_COLORS)
+    }
+    assert len(dark) == len(CELL_COLORS)
+
+
+def test_render_rgb_array_agent_square():
+    frame = make_env(render_mode="rgb_array").render()
+    square = cell_square(frame, LAYOUT.agent)
+    assert np.all(agent_square(frame, LAYOUT.agent) == CELL_COLORS[AGENT])
+    assert np.all(square[0] == CELL_COLORS[EMPTY])
+    assert np.all(square[:, -1] == CELL_COLORS[EMPTY])
+
+    is_agent = np.all(frame == CELL_COLORS[AGENT], axis=-1)
+    assert is_agent.sum() == (CELL - 2 * INSET) ** 2
+
+
+def test_render_rgb_array_agent_over_switch():
+    state = LAYOUT._replace(agent=LAYOUT.key_switch)
+    frame = make_env(state, render_mode="rgb_array").render()
+    square = cell_square(frame, state.agent)
+    assert np.all(agent_square(frame, state.agent) == CELL_COLORS[AGENT])
+    assert np.all(square[0] == CELL_COLORS[KEY_SWITCH_OFF])
+    assert np.all(square[-1] == CELL_COLORS[KEY_SWITCH_OFF])
+
+
+def dark_and_lit_frames(state: LightKeyState) -> tuple[np.ndarray, np.ndarray]:
+    """Render ``state`` with the light off and on, as int arrays."""
+    dark = make_env(state._replace(light_on=False), render_mode="rgb_array").render()
+    lit = make_env(state._replace(light_on=True), render_mode="rgb_array").render()
+    return dark.astype(int), lit.astype(int)
+
+
+@pytest.mark.parametrize("door_open", [False, True])
+def test_render_rgb_array_dark_halves_hidden(door_open):
+    dark, lit = dark_and_lit_frames(LAYOUT._replace(door_open=door_open))
+    undimmed = {LAYOUT.agent, LAYOUT.lamp_switch, *corners(10)}
+    for position in np.ndindex(10, 10):
+        if position in undimmed:
+            continue
+        dark_square = cell_square(dark, position)
+        lit_square = cell_square(lit, position)
+        assert dark_square.sum() < lit_square.sum(), position
+        assert np.array_equal(dark_square, lit_square // 2), position
+
+
+def test_render_rgb_array_dark_keeps_undimmed():
+    dark, lit = dark_and_lit_frames(LAYOUT)
+    for position in corners(10):
+        assert np.array_equal(cell_square(dark, position), cell_square(lit, position))
+    lamp = cell_square(dark, LAYOUT.lamp_switch)
+    assert np.all(lamp == CELL_COLORS[LAMP_SWITCH_OFF])
+    assert np.all(agent_square(dark, LAYOUT.agent) == CELL_COLORS[AGENT])
+    assert np.all(cell_square(dark, LAYOUT.agent)[0] == CELL_COLORS[EMPTY] // 2)
+
+
+def test_render_rgb_array_dark_agent_on_corner():
+    state = LAYOUT._replace(agent=(9, 0), light_on=False)
+    frame = make_env(state, render_mode="rgb_array").render()
+    assert np.all(cell_square(frame, state.agent)[0] == CELL_COLORS[CORNER])
+    assert np.all(agent_square(frame, state.agent) == CELL_COLORS[AGENT])
+
+
+def test_render_rgb_array_empty_variant():
+    env = LightKeyEnv(empty=True, render_mode="rgb_array")
+    env.reset(seed=0)
+    frame = env.render()
+    flag = env.snapshot().flag
+    assert np.all(cell_square(frame, flag) == CELL_COLORS[FLAG])
+    is_wall = np.all(frame == CELL_COLORS[WALL], axis=-1)
+    assert not is_wall.any()
+
+
+def test_render_without_mode_warns():
+    env = make_env()
+    with pytest.warns(UserWarning, match="render_mode='rgb_array'"):
+        assert env.render() is None
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -513,7 +657,10 @@ def test_invalid_arguments_raise():
         LightKeyEnv(size=4)
     with pytest.raises(ValueError, match="invalid light_off_prob 1.5"):
         LightKeyEnv(light_off_prob=1.5)
-    with pytest.raises(ValueError, match="invalid render_mode 'human'"):
+    expected = (
+        "invalid render_mode 'human', expected None or one of 'ansi', 'rgb_array'"
+    )
+    with pytest.raises(ValueError, match=expected):
         LightKeyEnv(render_mode="human")
 
 

@@ -10,6 +10,8 @@ from pathlib import Path
 import matplotlib.image
 import numpy as np
 import pytest
+
+from selfplay.metrics import METRICS_COLUMNS
 from selfplay.plots import (
     align_curves,
     bootstrap_mean_band,
@@ -25,8 +27,6 @@ from selfplay.plots import (
     ratio_of_medians,
     smooth_trailing,
 )
-
-from selfplay.metrics import METRICS_COLUMNS
 
 
 def write_run(

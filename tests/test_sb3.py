@@ -33,7 +33,9 @@ class FakeSegment:
 
 
 def segment(length: int, rewards, truncated: bool, offset: float = 0.0) -> FakeSegment:
-    observations = (np.arange(length * 4, dtype=np.float32).reshape(length, 4) / 50) + offset
+    observations = (
+        np.arange(length * 4, dtype=np.float32).reshape(length, 4) / 50
+    ) + offset
     return FakeSegment(
         observations=observations,
         actions=np.zeros(length, dtype=np.int64),
@@ -52,16 +54,32 @@ def extras(length: int, first_value: float = 0.0):
 @pytest.fixture
 def captured_agent(monkeypatch):
     """A PPO agent with a 5-row rollout whose ``train`` records the buffer instead."""
-    agent = SB3Agent.build("ppo", OBS, ACTIONS, rollout_steps=5, seed=0,
-                           gamma=0.5, gae_lambda=1.0, batch_size=5)
+    agent = SB3Agent.build(
+        "ppo",
+        OBS,
+        ACTIONS,
+        rollout_steps=5,
+        seed=0,
+        gamma=0.5,
+        gae_lambda=1.0,
+        batch_size=5,
+    )
     captured = []
 
     def fake_train():
         buffer = agent.model.rollout_buffer
-        captured.append({
-            name: getattr(buffer, name)[:, 0].copy()
-            for name in ("rewards", "episode_starts", "values", "returns", "observations")
-        })
+        captured.append(
+            {
+                name: getattr(buffer, name)[:, 0].copy()
+                for name in (
+                    "rewards",
+                    "episode_starts",
+                    "values",
+                    "returns",
+                    "observations",
+                )
+            }
+        )
 
     monkeypatch.setattr(agent.model, "train", fake_train)
     return agent, captured
@@ -123,10 +141,18 @@ def test_agent_trains_without_error(algo):
     agent = SB3Agent.build(algo, OBS, ACTIONS, rollout_steps=8, seed=0, **kwargs)
     before = [p.detach().clone() for p in agent.model.policy.parameters()]
     for _ in range(3):
-        observations = np.random.default_rng(0).uniform(-1, 1, (5, 4)).astype(np.float32)
+        observations = (
+            np.random.default_rng(0).uniform(-1, 1, (5, 4)).astype(np.float32)
+        )
         _, row_extras = agent.act(observations)
-        seg = FakeSegment(observations, np.zeros(5, np.int64), np.ones(5, np.float32),
-                          True, False, observations[-1])
+        seg = FakeSegment(
+            observations,
+            np.zeros(5, np.int64),
+            np.ones(5, np.float32),
+            True,
+            False,
+            observations[-1],
+        )
         agent.add(seg, row_extras)
     assert agent.updates == 1
     after = list(agent.model.policy.parameters())
@@ -135,8 +161,14 @@ def test_agent_trains_without_error(algo):
 
 @pytest.mark.parametrize(("algo", "cls"), [("ppo", PPO), ("a2c", A2C), ("trpo", TRPO)])
 def test_run_saves_loadable_models(tmp_path, algo, cls):
-    config = TrainConfig(env_id="SelfPlay/Hallway-v0", mode="reverse", algo=algo,
-                         target_episodes=10, n_envs=2, n_steps=16)
+    config = TrainConfig(
+        env_id="SelfPlay/Hallway-v0",
+        mode="reverse",
+        algo=algo,
+        target_episodes=10,
+        n_envs=2,
+        n_steps=16,
+    )
     train(config, tmp_path)
     for name in ("alice", "bob"):
         model = cls.load(tmp_path / f"{name}.zip")
@@ -148,11 +180,20 @@ def test_run_saves_loadable_models(tmp_path, algo, cls):
 
 
 def test_sb3_metrics_match_reinforce_schema(tmp_path):
-    config = TrainConfig(env_id="SelfPlay/Hallway-v0", mode="reverse", algo="ppo",
-                         target_episodes=20, n_envs=2, n_steps=16, log_interval=10)
+    config = TrainConfig(
+        env_id="SelfPlay/Hallway-v0",
+        mode="reverse",
+        algo="ppo",
+        target_episodes=20,
+        n_envs=2,
+        n_steps=16,
+        log_interval=10,
+    )
     train(config, tmp_path / "ppo")
-    train(TrainConfig(**{**config.__dict__, "algo": "reinforce", "n_steps": None}),
-          tmp_path / "reinforce")
+    train(
+        TrainConfig(**{**config.__dict__, "algo": "reinforce", "n_steps": None}),
+        tmp_path / "reinforce",
+    )
     ppo = read_metrics(tmp_path / "ppo" / "metrics.csv")
     reinforce = read_metrics(tmp_path / "reinforce" / "metrics.csv")
     assert ppo.keys() == reinforce.keys()
@@ -177,8 +218,14 @@ def test_every_step_reaches_a_buffer(tmp_path, monkeypatch):
 
     monkeypatch.setattr(SB3Agent, "add", counting_add)
     monkeypatch.setattr(SB3Agent, "build", staticmethod(naming_build))
-    config = TrainConfig(env_id="SelfPlay/Hallway-v0", mode="reverse", algo="ppo",
-                         target_episodes=10, n_envs=3, n_steps=16)
+    config = TrainConfig(
+        env_id="SelfPlay/Hallway-v0",
+        mode="reverse",
+        algo="ppo",
+        target_episodes=10,
+        n_envs=3,
+        n_steps=16,
+    )
     result = train(config, tmp_path)
     counters = result.counters
     assert added["alice"] == counters.alice_steps

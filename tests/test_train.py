@@ -101,7 +101,9 @@ def test_evaluation_columns(tmp_path):
     train(quick(eval_interval=20, eval_episodes=10, log_interval=20), tmp_path)
     metrics = read_metrics(tmp_path / "metrics.csv")
     assert not np.isnan(metrics["eval_target_success"]).any()
-    assert np.all((metrics["eval_target_success"] >= 0) & (metrics["eval_target_success"] <= 1))
+    assert np.all(
+        (metrics["eval_target_success"] >= 0) & (metrics["eval_target_success"] <= 1)
+    )
 
 
 def test_sb3_logger_outputs(tmp_path):

@@ -231,7 +231,7 @@ class SB3Agent:
             return float(self.model.policy.predict_values(obs_tensor)[0, 0])
 
     def _train(self, next_observation: np.ndarray | None) -> None:
-        """Close the rollout, bootstrapped from ``next_observation`` if the segment goes on."""
+        """Close the rollout, bootstrapping from ``next_observation`` if given."""
         buffer = self.model.rollout_buffer
         if next_observation is None:
             last_values = torch.zeros(1)
