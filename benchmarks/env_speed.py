@@ -19,6 +19,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
@@ -79,11 +80,10 @@ def steps_per_second(
     env = gym.make(env_id)
     env.reset(seed=seed)
     env.action_space.seed(seed)
-    rng = np.random.default_rng(seed)
 
-    draw_action: Callable[[], int] = env.action_space.sample
+    draw_action: Callable[[], Any] = env.action_space.sample
     if predrawn_actions:
-        actions = rng.integers(env.action_space.n, size=PREDRAWN_ACTIONS).tolist()
+        actions = [env.action_space.sample() for _ in range(PREDRAWN_ACTIONS)]
         draw_action = itertools.cycle(actions).__next__
 
     steps = 0

@@ -17,7 +17,7 @@ class _Registration(NamedTuple):
 
 
 # Episode limits are t_max of Sukhbaatar et al. (ICLR 2018): 30 steps in the
-# hallway and 80 in MazeBase.
+# hallway, 80 in MazeBase, 500 in Mountain Car and 200 in the StarCraft economy.
 _REGISTRATIONS: Final = (
     _Registration("SelfPlay/Hallway-v0", "selfplay.envs.hallway:HallwayEnv", 30, {}),
     _Registration("SelfPlay/LightKey-v0", "selfplay.envs.lightkey:LightKeyEnv", 80, {}),
@@ -33,6 +33,19 @@ _REGISTRATIONS: Final = (
         80,
         {"empty": True},
     ),
+    _Registration(
+        "SelfPlay/MountainCarSparse-v0",
+        "selfplay.envs.mountain_car:MountainCarSparseEnv",
+        500,
+        {},
+    ),
+    _Registration(
+        "SelfPlay/MountainCarSparseContinuous-v0",
+        "selfplay.envs.mountain_car:MountainCarSparseEnv",
+        500,
+        {"continuous": True},
+    ),
+    _Registration("SelfPlay/Economy-v0", "selfplay.envs.economy:EconomyEnv", 200, {}),
 )
 
 

@@ -40,7 +40,11 @@ class TrainConfig:
         "SelfPlay/LightKey-6x6-v0",
         "Gymnasium environment id; 'module:Id' imports the module first",
     )
-    mode: str = _field("reverse", f"game mode, one of {', '.join(GAME_MODES)}")
+    mode: str | None = _field(
+        None,
+        f"game mode, one of {', '.join(GAME_MODES)} (default: the environment's "
+        "self-play mode, reverse for the grid worlds)",
+    )
     seed: int = _field(0, "random seed of the games, environments and learners")
     algo: str | None = _field(
         None,
@@ -132,7 +136,7 @@ class TrainConfig:
         Raises:
             ValueError: Naming the invalid value and the valid choices.
         """
-        if self.mode not in GAME_MODES:
+        if self.mode is not None and self.mode not in GAME_MODES:
             raise ValueError(
                 f"invalid mode {self.mode!r}; valid modes are {', '.join(GAME_MODES)}"
             )
@@ -181,6 +185,7 @@ class TrainConfig:
         values = dataclasses.asdict(self)
         algo = self.algo or defaults.algo
         values["algo"] = algo
+        values["mode"] = self.mode or defaults.selfplay_mode
         for name in ("t_max", "gamma", "p_target", "batch_episodes"):
             if values[name] is None:
                 values[name] = getattr(defaults, name)

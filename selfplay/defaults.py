@@ -1,8 +1,9 @@
 """Per-environment settings from Sukhbaatar et al. (ICLR 2018), table of settings.
 
 The paper's columns map onto this project's environments as follows: Hallway to
-``SelfPlay/Hallway-v0``, MazeBase to the ``SelfPlay/LightKey*`` family. An id not in
-the table, such as a user's own environment, gets the MazeBase column.
+``SelfPlay/Hallway-v0``, MazeBase to the ``SelfPlay/LightKey*`` family, Mountain Car
+to ``SelfPlay/MountainCarSparse*``, StarCraft to ``SelfPlay/Economy-v0``. An id not
+in the table, such as a user's own environment, gets the MazeBase column.
 """
 
 from __future__ import annotations
@@ -53,6 +54,25 @@ MAZEBASE = EnvDefaults(
     entropy_coef=0.003,
 )
 
+# The paper's Mountain Car column. TRPO (sb3-contrib) is the learner because the
+# paper reports Mountain Car with REINFORCE and with TRPO, and TRPO also takes the
+# continuous force. sb3-contrib 2.9's TRPO defaults, target_kl=0.01 and
+# cg_damping=0.1, are the paper's TRPO step size 0.01 and damping 0.1, so no TRPO
+# argument is set here. learning_rate 0.003 applies to REINFORCE only: for SB3
+# learners TrainConfig uses SB3's own default (TRPO: 1e-3, its value-function
+# step size). TRPO has no entropy bonus, so entropy_coef reaches REINFORCE, PPO
+# and A2C only.
+MOUNTAIN_CAR = EnvDefaults(
+    t_max=500,
+    gamma=0.01,
+    p_target=0.01,
+    learning_rate=0.003,
+    batch_episodes=128,
+    entropy_coef=0.003,
+    selfplay_mode="repeat",
+    algo="trpo",
+)
+
 ENV_DEFAULTS: dict[str, EnvDefaults] = {
     # NOTE: the paper mixes no target-task episodes into hallway self-play. Here 10%
     # are mixed in so that the target-task curves have points to plot.
@@ -70,6 +90,20 @@ ENV_DEFAULTS: dict[str, EnvDefaults] = {
     "SelfPlay/LightKey-v0": MAZEBASE,
     "SelfPlay/LightKey-6x6-v0": MAZEBASE,
     "SelfPlay/LightKey-Empty-v0": MAZEBASE,
+    "SelfPlay/MountainCarSparse-v0": MOUNTAIN_CAR,
+    "SelfPlay/MountainCarSparseContinuous-v0": MOUNTAIN_CAR,
+    # NOTE: the paper uses no entropy bonus in StarCraft target-task episodes and
+    # 0.003 in self-play. One coefficient serves both kinds here, so it is 0.003.
+    "SelfPlay/Economy-v0": EnvDefaults(
+        t_max=200,
+        gamma=0.01,
+        p_target=0.1,
+        learning_rate=0.003,
+        batch_episodes=32,
+        entropy_coef=0.003,
+        selfplay_mode="repeat",
+        algo="reinforce",
+    ),
 }
 
 

@@ -280,14 +280,23 @@ class Trainer:
                 observations, deterministic=config.eval_deterministic
             )
 
-        results = []
-        while len(results) < config.eval_episodes:
-            for _, episode in self._eval_batch.step(None, act):
-                results.append(episode.stats)
-        results = results[: config.eval_episodes]
+        # Each game counts its own next episodes, up to a quota. Counting the first
+        # episodes to end over all games would favour short ones, which on most
+        # tasks are the successes.
+        n_games = len(self._eval_batch)
+        quotas = [
+            config.eval_episodes // n_games + (i < config.eval_episodes % n_games)
+            for i in range(n_games)
+        ]
+        results: list[list] = [[] for _ in range(n_games)]
+        while any(len(r) < q for r, q in zip(results, quotas, strict=True)):
+            for index, episode in self._eval_batch.step(None, act):
+                if len(results[index]) < quotas[index]:
+                    results[index].append(episode.stats)
+        stats = [s for game_stats in results for s in game_stats]
         return {
-            "eval_target_reward": float(np.mean([s.bob_reward for s in results])),
-            "eval_target_success": float(np.mean([s.target_success for s in results])),
+            "eval_target_reward": float(np.mean([s.bob_reward for s in stats])),
+            "eval_target_success": float(np.mean([s.target_success for s in stats])),
         }
 
     def _make_eval_batch(self) -> GameBatch:
