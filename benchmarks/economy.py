@@ -49,6 +49,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="target-task episodes per run; self-play episodes are not counted",
     )
     parser.add_argument(
+        "--count-cell",
+        type=float,
+        default=0.05,
+        help="count-based mode: width of a counting cell in every observation entry; "
+        "the observation's timers make exact states almost never repeat",
+    )
+    parser.add_argument(
         "--log-interval",
         type=int,
         default=50,
@@ -91,6 +98,7 @@ def run_configs(args: argparse.Namespace) -> list[TrainConfig]:
             target_episodes=args.target_episodes,
             log_interval=args.log_interval,
             log_formats=["csv"],
+            count_cell=args.count_cell,
         )
         for mode in args.modes
         for seed in range(args.seeds)

@@ -10,8 +10,13 @@ size, so both run the same number of gradient steps per environment step:
   ``n_steps``, where Alice and Bob each update on ``n_steps * n_envs`` of their own
   transitions.
 
-The two are timed in turn, ``--repeats`` times each, in this one process, and the
-script prints the medians and their ratio. Example::
+Alice's and Bob's inputs hold the observation and a second one (the start or the
+target), so their first layers are about twice as wide as plain PPO's. A third
+timing, plain PPO on observations padded with zeros to that width, separates the
+cost of the wider network from the cost of the self-play machinery.
+
+The three are timed in turn, ``--repeats`` times each, in this one process, and the
+script prints the medians and their ratios. Example::
 
     python benchmarks/overhead.py --steps 40000 --repeats 3
 """
@@ -26,17 +31,49 @@ import sys
 import tempfile
 import time
 
+import gymnasium as gym
+import numpy as np
 import torch
 
 
-def plain_ppo(env_id: str, n_envs: int, n_steps: int, steps: int, seed: int) -> float:
-    """Return environment steps per second of SB3's own PPO ``learn``."""
+class PadObservation(gym.ObservationWrapper):
+    """Append zeros to a flat observation, up to the self-play input width."""
+
+    def __init__(self, env: gym.Env, width: int) -> None:
+        super().__init__(env)
+        self._extra = width - env.observation_space.shape[0]
+        low = np.concatenate([env.observation_space.low, np.zeros(self._extra)])
+        high = np.concatenate([env.observation_space.high, np.ones(self._extra)])
+        self.observation_space = gym.spaces.Box(
+            low.astype(np.float32), high.astype(np.float32), dtype=np.float32
+        )
+
+    def observation(self, observation: np.ndarray) -> np.ndarray:
+        return np.concatenate([observation, np.zeros(self._extra, np.float32)])
+
+
+def plain_ppo(
+    env_id: str, n_envs: int, n_steps: int, steps: int, seed: int, pad: bool = False
+) -> float:
+    """Return environment steps per second of SB3's own PPO ``learn``.
+
+    With ``pad``, observations are padded with zeros to the width of the self-play
+    agents' inputs (observation, target, flag, time), so that both sides train
+    networks of the same size.
+    """
     from stable_baselines3 import PPO
     from stable_baselines3.common.env_util import make_vec_env
 
     import selfplay  # noqa: F401  registers the environments
 
-    env = make_vec_env(env_id, n_envs=n_envs, seed=seed)
+    wrapper = None
+    if pad:
+        width = 2 * gym.make(env_id).observation_space.shape[0] + 2
+
+        def wrapper(env: gym.Env) -> gym.Env:
+            return PadObservation(env, width)
+
+    env = make_vec_env(env_id, n_envs=n_envs, seed=seed, wrapper_class=wrapper)
     model = PPO(
         "MlpPolicy", env, n_steps=n_steps, batch_size=64, seed=seed, device="cpu"
     )
@@ -89,23 +126,30 @@ def main(argv: list[str] | None = None) -> int:
         f"Python {platform.python_version()}, torch {torch.__version__}"
     )
     print("command: python " + " ".join([sys.argv[0], *(argv or sys.argv[1:])]))
-    plain, selfplay_rates = [], []
+    plain, padded, selfplay_rates = [], [], []
+    sizes = (args.env, args.n_envs, args.n_steps, args.steps)
     for repeat in range(args.repeats):
-        plain.append(plain_ppo(args.env, args.n_envs, args.n_steps, args.steps, repeat))
-        selfplay_rates.append(
-            selfplay_ppo(args.env, args.n_envs, args.n_steps, args.steps, repeat)
-        )
+        plain.append(plain_ppo(*sizes, repeat))
+        padded.append(plain_ppo(*sizes, repeat, pad=True))
+        selfplay_rates.append(selfplay_ppo(*sizes, repeat))
         print(
-            f"repeat {repeat}: plain {plain[-1]:,.0f} steps/s, "
-            f"self-play {selfplay_rates[-1]:,.0f} steps/s",
+            f"repeat {repeat}: plain {plain[-1]:,.0f}, plain with padded input "
+            f"{padded[-1]:,.0f}, self-play {selfplay_rates[-1]:,.0f} steps/s",
             flush=True,
         )
 
     plain_median = statistics.median(plain)
+    padded_median = statistics.median(padded)
     selfplay_median = statistics.median(selfplay_rates)
-    print(f"plain SB3 PPO, median:  {plain_median:,.0f} env steps/s")
-    print(f"PPO self-play, median:  {selfplay_median:,.0f} env steps/s")
-    print(f"ratio self-play / plain: {selfplay_median / plain_median:.2f}")
+    print(f"plain SB3 PPO, median:                  {plain_median:,.0f} env steps/s")
+    print(f"plain SB3 PPO, padded input, median:    {padded_median:,.0f} env steps/s")
+    print(f"PPO self-play, median:                  {selfplay_median:,.0f} env steps/s")
+    print(
+        f"ratio self-play / plain:                {selfplay_median / plain_median:.2f}"
+    )
+    print(
+        f"ratio self-play / plain, padded input:  {selfplay_median / padded_median:.2f}"
+    )
     return 0
 
 

@@ -61,7 +61,9 @@ class HallwayEnv(SelfPlayEnv):
 
     ``Box(0, 1, (2 * length,), float32)``: a one-hot vector of the agent's cell,
     followed by a one-hot vector of the goal cell. In a self-play episode there is
-    no goal, and the second half is all zeros.
+    no goal, and the second half is all zeros. With ``goal_in_observation=False``
+    the second half is always zeros, and the goal is known only through
+    :meth:`target_task_goal`.
 
     ## Rewards
 
@@ -93,6 +95,9 @@ class HallwayEnv(SelfPlayEnv):
       frame of shape ``(16, 16 * length, 3)`` with a 16-pixel square per cell.
       Cells are light grey and the goal green. The agent is a smaller red square
       inside its cell, so a goal under it stays visible.
+    - ``goal_in_observation``: whether the observation shows the goal (default
+      True). ``selfplay train`` turns it off and gives Bob the goal as his target
+      (:meth:`target_task_goal`), as the paper's tabular hallway does.
 
     ## Self-play
 
@@ -116,12 +121,21 @@ class HallwayEnv(SelfPlayEnv):
     selfplay_modes = (REVERSE, REPEAT)
     stop_action = STOP
 
-    def __init__(self, length: int = 25, render_mode: str | None = None) -> None:
+    def __init__(
+        self,
+        length: int = 25,
+        render_mode: str | None = None,
+        goal_in_observation: bool = True,
+    ) -> None:
         """Create a hallway.
 
         Args:
             length: Number of cells, at least 2.
             render_mode: ``None``, ``"ansi"`` or ``"rgb_array"``.
+            goal_in_observation: Whether the observation shows the goal cell. The
+                self-play trainer turns it off and passes the goal to Bob as his
+                target instead (:meth:`target_task_goal`); a plain single-agent
+                learner needs it on.
 
         Raises:
             ValueError: If ``length`` is below 2 or ``render_mode`` is unknown.
@@ -139,6 +153,7 @@ class HallwayEnv(SelfPlayEnv):
             )
         self.length = int(length)
         self.render_mode = render_mode
+        self.goal_in_observation = bool(goal_in_observation)
         self.action_space = spaces.Discrete(3)
         self.observation_space = spaces.Box(0.0, 1.0, (2 * self.length,), np.float32)
 
@@ -263,6 +278,19 @@ class HallwayEnv(SelfPlayEnv):
         """Return whether the agent's cell equals the target cell."""
         return bool(np.array_equal(features, target))
 
+    def target_task_goal(self) -> np.ndarray | None:
+        """Return the self-play observation of standing on the goal, or ``None``.
+
+        In a target-task episode this is a one-hot vector of the goal cell followed
+        by zeros, the observation a self-play episode shows with the agent there.
+        A self-play episode has no goal and returns ``None``.
+        """
+        if self._goal < 0:
+            return None
+        goal = np.zeros(2 * self.length, dtype=np.float32)
+        goal[self._goal] = 1.0
+        return goal
+
     def _move_to(self, position: int) -> None:
         self._obs[self._position] = 0.0
         self._obs[position] = 1.0
@@ -271,7 +299,7 @@ class HallwayEnv(SelfPlayEnv):
     def _render_observation(self) -> None:
         self._obs.fill(0.0)
         self._obs[self._position] = 1.0
-        if self._goal >= 0:
+        if self._goal >= 0 and self.goal_in_observation:
             self._obs[self.length + self._goal] = 1.0
 
     def _render_frame(self) -> np.ndarray:

@@ -79,6 +79,18 @@ class SelfPlayEnv(gym.Env, abc.ABC):
         Both arguments come from :meth:`target_features`.
         """
 
+    def target_task_goal(self) -> np.ndarray | None:
+        """Return the goal of the current target-task episode as Bob's target input.
+
+        A target task whose success is reaching a known state (the hallway's goal
+        cell) can hand that state to Bob the way self-play hands him Alice's: as the
+        observation the environment shows in that state in a self-play episode. The
+        game then puts it in Bob's target input instead of zeros, so what Bob
+        learned in self-play applies directly. The default, ``None``, keeps the
+        paper's rule of a zero target in target-task episodes.
+        """
+        return None
+
 
 def check_selfplay_env(env: gym.Env, mode: str | None = None) -> SelfPlayEnv:
     """Return the unwrapped environment if it implements the self-play protocol.

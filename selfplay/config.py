@@ -212,6 +212,7 @@ class TrainConfig:
             p_target=1.0 if self.mode in TARGET_ONLY_MODES else self.p_target,
             random_alice_stops=defaults.random_alice_stops,
             time_input=defaults.time_input,
+            flag_input=defaults.flag_input,
         )
 
     def to_json(self, path: str | Path) -> None:

@@ -27,6 +27,8 @@ class EnvDefaults:
         selfplay_mode: The self-play mode the paper used.
         random_alice_stops: Whether the random-Alice baseline ever chooses STOP.
         time_input: Whether the agents see ``t / t_max``; off for tabular learners.
+        flag_input: Whether the agents see the target-task flag; off for tabular
+            learners.
         algo: The learner used when ``--algo`` is not given.
         env_kwargs: Keyword arguments passed to ``gym.make``.
     """
@@ -41,6 +43,7 @@ class EnvDefaults:
     selfplay_mode: str = "reverse"
     random_alice_stops: bool = True
     time_input: bool = True
+    flag_input: bool = True
     algo: str = "reinforce"
     env_kwargs: dict[str, Any] = dataclasses.field(default_factory=dict)
 
@@ -76,6 +79,9 @@ MOUNTAIN_CAR = EnvDefaults(
 ENV_DEFAULTS: dict[str, EnvDefaults] = {
     # NOTE: the paper mixes no target-task episodes into hallway self-play. Here 10%
     # are mixed in so that the target-task curves have points to plot.
+    # The goal reaches Bob as his target rather than in the observation, and the
+    # flag and time inputs are off, so that Bob's table rows are (cell, target cell)
+    # in both kinds of episode, as in the paper's tabular hallway.
     "SelfPlay/Hallway-v0": EnvDefaults(
         t_max=30,
         gamma=0.033,
@@ -86,6 +92,8 @@ ENV_DEFAULTS: dict[str, EnvDefaults] = {
         tabular=True,
         random_alice_stops=False,
         time_input=False,
+        flag_input=False,
+        env_kwargs={"goal_in_observation": False},
     ),
     "SelfPlay/LightKey-v0": MAZEBASE,
     "SelfPlay/LightKey-6x6-v0": MAZEBASE,

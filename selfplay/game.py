@@ -9,8 +9,9 @@ Rules, for every environment and learner:
 
 - Each episode is, independently, a target-task episode with probability
   ``p_target`` (always in ``target-only`` mode). There only Bob acts, on the
-  environment's own reward, with his target input zeroed, for at most ``t_max``
-  steps.
+  environment's own reward, with his target input zeroed (or set to the task's goal
+  where the environment names one, see ``SelfPlayEnv.target_task_goal``), for at
+  most ``t_max`` steps.
 - Otherwise Alice acts from ``s_0`` until she chooses STOP or has used all ``t_max``
   steps. **STOP counts as one of Alice's steps** (``t_A`` includes it, and it uses one
   step of the budget) but does not advance the environment, as in the authors' code.
@@ -83,6 +84,9 @@ class GameConfig:
             drawn uniformly from ``[1, t_max // 2]``; if False she never stops.
         time_input: Whether the agents' last input is ``t / t_max``; if False it is
             always 0, which keeps the inputs of tabular learners few.
+        flag_input: Whether the agents' second-to-last input is the target-task
+            flag; if False it is always 0, so that a tabular Bob uses the same table
+            rows in self-play and target-task episodes.
     """
 
     mode: str
@@ -91,6 +95,7 @@ class GameConfig:
     p_target: float
     random_alice_stops: bool = True
     time_input: bool = True
+    flag_input: bool = True
 
     def __post_init__(self) -> None:
         if self.mode not in GAME_MODES:
@@ -299,8 +304,8 @@ class SelfPlayGame:
         if is_target:
             obs, _ = self.env.reset(seed=env_seed)
             self._obs = self._flat(obs)
-            self._reference = self._zeros
-            self._flag = 1.0
+            self._reference = self._target_task_goal()
+            self._flag = 1.0 if self.config.flag_input else 0.0
             self.phase = Phase.TARGET
             return
 
@@ -493,6 +498,11 @@ class SelfPlayGame:
         return episode
 
     # ------------------------------------------------------------------- helpers
+
+    def _target_task_goal(self) -> np.ndarray:
+        hook = getattr(self._base, "target_task_goal", None)
+        goal = hook() if hook is not None else None
+        return self._zeros if goal is None else self._flat(goal)
 
     def _flat(self, obs: np.ndarray) -> np.ndarray:
         return np.asarray(obs, dtype=np.float32).reshape(self._obs_dim)

@@ -184,6 +184,10 @@ class Trainer:
             while not budget_reached(config, self.counters):
                 finished = self.batch.step(alice_act, self.bob.act, record)
                 for index, episode in finished:
+                    # Episodes that end in the same step as the last one the budget
+                    # allows are left out, so the counts stop exactly at the budget.
+                    if budget_reached(config, self.counters):
+                        break
                     self._learn(index, episode)
                     self._count(episode)
                 if progress is not None:

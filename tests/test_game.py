@@ -316,3 +316,18 @@ def test_count_based_plays_target_episodes(line_env):
     game = SelfPlayGame(line_env(), GameConfig("count-based", 10, GAMMA, 0.0))
     game.reset(seed=0)
     assert game.phase is Phase.TARGET
+
+
+def test_target_task_goal_becomes_bobs_target():
+    import gymnasium as gym
+
+    from selfplay.envs.hallway import HallwayEnv
+
+    env = HallwayEnv(goal_in_observation=False)
+    config = GameConfig("reverse", 30, GAMMA, 1.0, flag_input=False, time_input=False)
+    game = SelfPlayGame(gym.wrappers.OrderEnforcing(env), config)
+    game.reset(seed=0)
+    goal = env.snapshot().goal
+    observation = game.observation()
+    assert observation[50 + goal] == 1.0
+    assert observation[50:].sum() == 1.0  # goal cell only: flag and time are off

@@ -264,3 +264,25 @@ def test_invalid_arguments_raise():
     )
     with pytest.raises(ValueError, match=expected):
         HallwayEnv(render_mode="human")
+
+
+def test_goal_hidden_when_not_in_observation():
+    env = HallwayEnv(goal_in_observation=False)
+    obs, _ = env.reset(seed=3)
+    assert obs[env.length :].sum() == 0.0
+    assert obs[: env.length].sum() == 1.0
+
+
+def test_target_task_goal_is_goal_cell():
+    env = HallwayEnv()
+    env.reset(seed=3)
+    goal = env.snapshot().goal
+    expected = np.zeros(2 * env.length, dtype=np.float32)
+    expected[goal] = 1.0
+    np.testing.assert_array_equal(env.target_task_goal(), expected)
+
+
+def test_target_task_goal_none_in_selfplay():
+    env = HallwayEnv()
+    env.reset(seed=3, options={"selfplay": True})
+    assert env.target_task_goal() is None

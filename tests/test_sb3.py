@@ -1,4 +1,4 @@
-"""Alice and Bob as SB3 models: rollout buffer contents, bootstrapping, save and load."""
+"""Alice and Bob as SB3 models: rollout rows, bootstrapping, save and load."""
 
 from __future__ import annotations
 
