@@ -26,6 +26,9 @@ from selfplay.runners.common import (
 )
 
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+"""128 + SIGINT, the shell's status for a command stopped with Ctrl-C."""
+BUDGET_FIELDS = ("target_episodes", "env_steps")
 
 
 def _add_config_options(parser: argparse.ArgumentParser) -> None:
@@ -106,10 +109,16 @@ def build_parser() -> argparse.ArgumentParser:
         "plot",
         help="plot runs",
         description="Plot target reward and success against target-task episodes and "
-        "against all environment steps, one curve per mode with a 95%% bootstrap "
+        "against all environment steps, one curve per mode with a 95% bootstrap "
         "band over seeds.",
     )
-    plot.add_argument("run_dirs", nargs="+", type=Path, metavar="RUN_DIR")
+    plot.add_argument(
+        "run_dirs",
+        nargs="+",
+        type=Path,
+        metavar="RUN_DIR",
+        help="run directories written by selfplay train; runs of one mode are seeds",
+    )
     plot.add_argument(
         "-o", "--output", type=Path, required=True, help="image file (.png, .pdf, .svg)"
     )
@@ -117,25 +126,26 @@ def build_parser() -> argparse.ArgumentParser:
         "--metric",
         choices=("train", "eval"),
         default="train",
-        help="plot the training target episodes or the evaluation episodes",
+        help="plot the training target-task episodes or the evaluation episodes "
+        "(default: train)",
     )
 
     demo = commands.add_parser(
-        "demo",
-        help="run the demo",
-        description=demo_runner.DESCRIPTION,
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        "demo", help="run the demo", description=demo_runner.DESCRIPTION
     )
     demo.add_argument("--out", type=Path, required=True, help="directory for all runs")
     demo.add_argument("--force", action="store_true", help="replace an earlier demo")
     demo.add_argument(
-        "--seeds", type=int, default=demo_runner.SEEDS, help="seeds per mode"
+        "--seeds",
+        type=int,
+        default=demo_runner.SEEDS,
+        help=f"seeds per mode (default: {demo_runner.SEEDS})",
     )
     demo.add_argument(
         "--target-episodes",
         type=int,
         default=demo_runner.TARGET_EPISODES,
-        help="target-task episodes per run",
+        help=f"target-task episodes per run (default: {demo_runner.TARGET_EPISODES})",
     )
     demo.add_argument(
         "--workers",
@@ -159,6 +169,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         print(f"selfplay {args.command}: error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        hint = ""
+        if args.command == "train":
+            run_dir = args.resume or args.out
+            hint = f"; continue with: selfplay train --resume {run_dir}"
+        print(f"selfplay {args.command}: interrupted{hint}", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -175,9 +192,20 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _resume(args: argparse.Namespace) -> int:
-    if args.out is not None and args.out.resolve() != args.resume.resolve():
+    if args.out is not None:
         raise UsageError("--resume continues RUN_DIR in place; leave out --out")
-    config = check_resumable(args.resume)
+    given = [
+        "--" + f.name.replace("_", "-") if f.name != "env_id" else "--env"
+        for f in dataclasses.fields(TrainConfig)
+        if f.name not in BUDGET_FIELDS and getattr(args, f.name) != f.default
+    ]
+    if given or args.force:
+        options = ", ".join(given + (["--force"] if args.force else []))
+        raise UsageError(
+            f"--resume takes the run's settings from RUN_DIR/config.json; only "
+            f"--target-episodes and --env-steps may change, not {options}"
+        )
+    config = check_resumable(args.resume, args.target_episodes, args.env_steps)
     result = run_training(
         config,
         args.resume,
@@ -210,7 +238,7 @@ def _plot(args: argparse.Namespace) -> int:
     try:
         runs = load_runs(args.run_dirs)
         path = plot_efficiency(runs, args.output, metric=args.metric)
-    except (FileNotFoundError, ValueError) as error:
+    except (OSError, ValueError) as error:
         raise UsageError(str(error)) from None
     print(f"wrote {path}")
     return 0

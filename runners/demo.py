@@ -5,6 +5,7 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import torch
 from tqdm import tqdm
 
 from selfplay.config import TrainConfig
-from selfplay.runners.common import UsageError, check_train_config
+from selfplay.runners.common import UsageError, check_replaceable, check_train_config
 
 ENV_ID = "SelfPlay/LightKey-6x6-v0"
 MODES = ("repeat", "reverse", "target-only")
@@ -22,6 +23,7 @@ TARGET_EPISODES = 8000
 # steps/s in one process against about 1,500 for PPO, on the 2-core x86_64 machine
 # of docs/RESULTS.md. That budget fits 3 modes x 3 seeds in about 5 minutes there.
 ALGO = "reinforce"
+PLOT_NAME = "efficiency.png"
 DESCRIPTION = (
     f"Train on {ENV_ID} in {', '.join(MODES)} mode with {ALGO}, several seeds each, "
     "in parallel, and write the episode-efficiency plot. Each run's directory is "
@@ -115,30 +117,53 @@ def run_demo(
 
     from selfplay.plots import load_runs, plot_efficiency
 
-    return plot_efficiency(load_runs(directories), out / "efficiency.png")
+    return plot_efficiency(load_runs(directories), out / PLOT_NAME)
 
 
 def _prepare_demo_dir(out: Path, force: bool) -> None:
+    """Create ``out``, or empty an earlier demo there when ``force`` is set.
+
+    Only an earlier demo's layout is removed: ``MODE/seedN`` run directories and the
+    plot. Anything else in ``out`` makes the demo stop without deleting a file.
+    """
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {str(out)!r} exists and is not a directory")
     if out.is_dir() and any(out.iterdir()):
         if not force:
             raise UsageError(
                 f"--out {str(out)!r} is not empty; pass --force to replace the demo "
                 "there, or choose another directory"
             )
-        if not any((out / mode).is_dir() for mode in MODES):
+        runs = _earlier_demo_runs(out)
+        for run in runs:
+            shutil.rmtree(run)
+        for mode in MODES:
+            if (out / mode).is_dir():
+                (out / mode).rmdir()
+        (out / PLOT_NAME).unlink(missing_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UsageError(f"cannot create --out {str(out)!r}: {error}") from None
+
+
+def _earlier_demo_runs(out: Path) -> list[Path]:
+    """Return the run directories of an earlier demo in ``out``, checking its layout."""
+    runs = []
+    for entry in out.iterdir():
+        if entry.name == PLOT_NAME and entry.is_file():
+            continue
+        if entry.name not in MODES or not entry.is_dir():
             raise UsageError(
-                f"--out {str(out)!r} holds files but no demo runs; --force replaces "
-                "an earlier demo only"
+                f"--out {str(out)!r} holds {entry.name!r}, which is not part of a "
+                "demo; --force replaces an earlier demo only"
             )
-    if out.is_dir() and force:
-        prepare_out_dir_contents(out)
-    out.mkdir(parents=True, exist_ok=True)
-
-
-def prepare_out_dir_contents(out: Path) -> None:
-    """Remove an earlier demo's runs and plot from ``out``."""
-    import shutil
-
-    for mode in MODES:
-        shutil.rmtree(out / mode, ignore_errors=True)
-    (out / "efficiency.png").unlink(missing_ok=True)
+        for run in entry.iterdir():
+            if not run.is_dir() or not run.name.startswith("seed"):
+                raise UsageError(
+                    f"{str(run)!r} is not a demo run directory; --force replaces an "
+                    "earlier demo only"
+                )
+            check_replaceable(run)
+            runs.append(run)
+    return runs

@@ -98,10 +98,21 @@ def checkpoint_dir(out: Path) -> Path:
     )
 
 
-def load_checkpoint(trainer: Trainer) -> None:
-    """Restore the trainer from ``OUT/checkpoint``, and cut ``metrics.csv`` to match."""
+def read_checkpoint_state(out: Path) -> dict[str, Any]:
+    """Return the ``state.pt`` of the run's checkpoint, or raise FileNotFoundError."""
+    return torch.load(checkpoint_dir(out) / "state.pt", weights_only=False)
+
+
+def load_checkpoint(trainer: Trainer, state: dict[str, Any] | None = None) -> None:
+    """Restore the trainer from ``OUT/checkpoint``, and cut ``metrics.csv`` to match.
+
+    Args:
+        trainer: A trainer built from the run's configuration.
+        state: The checkpoint's ``state.pt``, if already read.
+    """
     folder = checkpoint_dir(trainer.out_dir)
-    state = torch.load(folder / "state.pt", weights_only=False)
+    if state is None:
+        state = torch.load(folder / "state.pt", weights_only=False)
 
     for name in ("alice", "bob"):
         if getattr(trainer, name) is None:
@@ -110,7 +121,7 @@ def load_checkpoint(trainer: Trainer) -> None:
             trainer.config,
             folder / agent_file(trainer.config, name),
             state["agent_states"].get(name),
-            trainer._agent_loggers[name],
+            trainer._agent_loggers.get(name),
         )
         if isinstance(agent, SB3Agent):
             _load_buffer(agent, folder / f"{name}_buffer.npz")

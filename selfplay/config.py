@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from pathlib import Path
 from typing import Any, Final
 
-from selfplay.defaults import env_defaults
+from selfplay.defaults import env_defaults, has_env_defaults, registered_episode_steps
 from selfplay.game import GAME_MODES, TARGET_ONLY_MODES, GameConfig
 
 ALGOS: Final = ("reinforce", "ppo", "a2c", "trpo")
@@ -25,6 +26,8 @@ SB3_LEARNING_RATES: Final = {"ppo": 3e-4, "a2c": 7e-4, "trpo": 1e-3}
 paper's rates in :mod:`selfplay.defaults` are for its REINFORCE learner."""
 LOG_FORMATS: Final = ("stdout", "csv", "tensorboard", "log", "json")
 """Output formats of Stable-Baselines3's logger."""
+SB3_RESERVED_KWARGS: Final = frozenset({"n_steps", "seed", "device", "verbose", "env"})
+"""SB3 constructor arguments that the trainer sets itself."""
 SB3_N_STEPS: Final = {"ppo": 128, "a2c": 5, "trpo": 128}
 
 
@@ -159,6 +162,21 @@ class TrainConfig:
                 raise ValueError(f"{name} must be a positive integer, got {value}")
         if self.p_target is not None and not 0.0 <= self.p_target <= 1.0:
             raise ValueError(f"p_target must lie in [0, 1], got {self.p_target}")
+        if self.t_max is not None and self.t_max < 2:
+            raise ValueError(f"t_max must be at least 2 steps, got {self.t_max}")
+        for name in ("gamma", "entropy_coef"):
+            value = getattr(self, name)
+            if value is not None and not (math.isfinite(value) and value >= 0):
+                raise ValueError(f"{name} must be a finite number >= 0, got {value}")
+        lr = self.learning_rate
+        if lr is not None and not (math.isfinite(lr) and lr > 0):
+            raise ValueError(f"learning_rate must be a finite number > 0, got {lr}")
+        reserved = sorted(set(self.sb3_kwargs) & SB3_RESERVED_KWARGS)
+        if reserved:
+            raise ValueError(
+                f"sb3_kwargs may not set {', '.join(reserved)}: the trainer sets them "
+                "(use --n-steps and --seed)"
+            )
         unknown = [f for f in self.log_formats if f not in LOG_FORMATS]
         if unknown:
             raise ValueError(
@@ -178,6 +196,20 @@ class TrainConfig:
                     f"{name} must be a JSON object, got {getattr(self, name)!r}"
                 )
 
+    def check_budget(self) -> None:
+        """Check that the budget can be reached with this configuration's mode.
+
+        Call on a resolved configuration.
+
+        Raises:
+            ValueError: If the run could never end.
+        """
+        if self.env_steps is None and self.game_config().p_target == 0:
+            raise ValueError(
+                "p_target is 0, so no target-task episode would ever count toward "
+                "--target-episodes; give --env-steps as the budget or a p_target > 0"
+            )
+
     def resolved(self) -> TrainConfig:
         """Return a copy with every ``None`` replaced by the environment's default."""
         self.validate()
@@ -189,6 +221,8 @@ class TrainConfig:
         for name in ("t_max", "gamma", "p_target", "batch_episodes"):
             if values[name] is None:
                 values[name] = getattr(defaults, name)
+        if self.t_max is None and not has_env_defaults(self.env_id):
+            values["t_max"] = registered_episode_steps(self.env_id) or defaults.t_max
         if values["learning_rate"] is None:
             values["learning_rate"] = SB3_LEARNING_RATES.get(
                 algo, defaults.learning_rate

@@ -3,7 +3,8 @@
 The paper's columns map onto this project's environments as follows: Hallway to
 ``SelfPlay/Hallway-v0``, MazeBase to the ``SelfPlay/LightKey*`` family, Mountain Car
 to ``SelfPlay/MountainCarSparse*``, StarCraft to ``SelfPlay/Economy-v0``. An id not
-in the table, such as a user's own environment, gets the MazeBase column.
+in the table, such as a user's own environment, gets the MazeBase column, with
+``t_max`` set to the id's registered ``max_episode_steps`` where it has one.
 """
 
 from __future__ import annotations
@@ -122,3 +123,21 @@ def env_defaults(env_id: str) -> EnvDefaults:
     ignored.
     """
     return ENV_DEFAULTS.get(env_id.split(":")[-1], MAZEBASE)
+
+
+def has_env_defaults(env_id: str) -> bool:
+    """Whether ``env_id`` (``module:`` prefix ignored) has its own entry."""
+    return env_id.split(":")[-1] in ENV_DEFAULTS
+
+
+def registered_episode_steps(env_id: str) -> int | None:
+    """Return the ``max_episode_steps`` that ``env_id`` is registered with, if any.
+
+    For environments without an entry here it becomes ``t_max``, so a user's task
+    keeps its own episode length.
+    """
+    import gymnasium as gym
+
+    name = env_id.split(":")[-1]
+    spec = gym.registry.get(name)
+    return None if spec is None else spec.max_episode_steps

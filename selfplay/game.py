@@ -87,6 +87,8 @@ class GameConfig:
         flag_input: Whether the agents' second-to-last input is the target-task
             flag; if False it is always 0, so that a tabular Bob uses the same table
             rows in self-play and target-task episodes.
+        random_alice_mode: The self-play mode in which Bob plays random Alice's
+            tasks; None takes the environment's first mode.
     """
 
     mode: str
@@ -96,6 +98,7 @@ class GameConfig:
     random_alice_stops: bool = True
     time_input: bool = True
     flag_input: bool = True
+    random_alice_mode: str | None = None
 
     def __post_init__(self) -> None:
         if self.mode not in GAME_MODES:
@@ -111,13 +114,17 @@ class GameConfig:
 
     @property
     def selfplay_mode(self) -> str | None:
-        """The mode Bob plays in self-play: reverse, repeat, or None for target-only.
+        """The mode Bob plays in self-play: reverse, repeat, or None.
 
-        Random Alice is scored as in reverse mode.
+        None in the target-only modes, and for random Alice unless
+        ``random_alice_mode`` names one; the game then takes the environment's
+        first self-play mode.
         """
         if self.mode in TARGET_ONLY_MODES:
             return None
-        return REPEAT if self.mode == REPEAT else REVERSE
+        if self.mode == RANDOM_ALICE:
+            return self.random_alice_mode
+        return self.mode
 
 
 @dataclasses.dataclass
@@ -260,8 +267,18 @@ class SelfPlayGame:
         self.env = env
         self.config = config
         self._base = env.unwrapped
-        if config.selfplay_mode is not None:
-            self._base = check_selfplay_env(env, config.selfplay_mode)
+        self.selfplay_mode = config.selfplay_mode
+        """The mode of Bob's self-play turns, None in the target-only modes."""
+        if config.mode == RANDOM_ALICE and self.selfplay_mode is None:
+            modes = check_selfplay_env(env).selfplay_modes
+            if not modes:
+                raise ValueError(
+                    f"{type(self._base).__name__} supports no self-play mode, so "
+                    "random Alice cannot play it"
+                )
+            self.selfplay_mode = modes[0]
+        if self.selfplay_mode is not None:
+            self._base = check_selfplay_env(env, self.selfplay_mode)
         self.stop_action: int | None = getattr(self._base, "stop_action", None)
 
         if not isinstance(env.observation_space, gym.spaces.Box):
@@ -314,7 +331,7 @@ class SelfPlayGame:
         self._start_obs = self._obs
         self._reference = self._obs
         self._flag = 0.0
-        if self.config.selfplay_mode == REPEAT:
+        if self.selfplay_mode == REPEAT:
             self._start_snapshot = self._base.snapshot()
         else:
             self._start_features = self._base.target_features()
@@ -379,7 +396,7 @@ class SelfPlayGame:
         self._obs = self._flat(obs)
         self._alice.add(observation, action)
         if terminated or truncated:
-            if self.config.selfplay_mode == REPEAT and terminated:
+            if self.selfplay_mode == REPEAT and terminated:
                 return self._start_bob()
             return self._finish_without_bob()
         if self._t >= self.config.t_max:
@@ -389,7 +406,7 @@ class SelfPlayGame:
     def _start_bob(self) -> Episode | None:
         if self._t >= self.config.t_max:
             return self._finish_without_bob()
-        if self.config.selfplay_mode == REPEAT:
+        if self.selfplay_mode == REPEAT:
             self._target_features = self._base.target_features()
             self._reference = self._obs
             self._alice_final_obs = self.observation()

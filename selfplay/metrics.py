@@ -41,9 +41,11 @@ METRICS_COLUMNS: Final = (
 - ``target_steps``: target-task steps so far.
 - ``target_reward``, ``target_success``: mean return and success rate of the target-task
   training episodes in the interval.
-- ``alice_steps``, ``bob_steps``: mean ``t_A`` and ``t_B`` of the interval's self-play
-  episodes; ``bob_success``: the fraction of them in which Bob reached the target.
-- ``alice_reward``, ``bob_reward``: mean ``R_A`` and ``R_B`` in the interval.
+- ``alice_steps``, ``alice_reward``: mean ``t_A`` and ``R_A`` over the interval's
+  self-play episodes.
+- ``bob_steps``, ``bob_reward``, ``bob_success``: mean ``t_B``, mean ``R_B`` and the
+  fraction in which Bob reached the target, over the self-play episodes in which
+  Bob had a turn (Alice stopped before the budget ran out).
 - ``eval_target_reward``, ``eval_target_success``: the latest evaluation on fresh
   target-task episodes with learning paused, where the run evaluates.
 - ``wall_time``: seconds since the run started.
@@ -105,14 +107,16 @@ class IntervalStats:
     def summary(self) -> dict[str, float]:
         """Return the interval's means; NaN where it had no episode of the kind."""
         target, selfplay = self._target, self._selfplay
+        # Bob plays only where Alice stopped in time; his columns cover those.
+        bob_played = [s for s in selfplay if s.bob_steps > 0]
         return {
             "target_reward": _mean([s.bob_reward for s in target]),
             "target_success": _mean([s.target_success for s in target]),
             "alice_steps": _mean([s.alice_steps for s in selfplay]),
-            "bob_steps": _mean([s.bob_steps for s in selfplay if s.bob_steps > 0]),
-            "bob_success": _mean([s.bob_success for s in selfplay]),
+            "bob_steps": _mean([s.bob_steps for s in bob_played]),
+            "bob_success": _mean([s.bob_success for s in bob_played]),
             "alice_reward": _mean([s.alice_reward for s in selfplay]),
-            "bob_reward": _mean([s.bob_reward for s in selfplay]),
+            "bob_reward": _mean([s.bob_reward for s in bob_played]),
         }
 
 

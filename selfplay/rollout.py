@@ -24,6 +24,39 @@ second is a per-row extra (such as values and log-probabilities) that
 """
 
 
+StepCallback = Callable[[int, Phase, np.ndarray, Any, Any], None]
+"""``on_step(game_index, phase, observation, action, extra)``, see GameBatch.step."""
+
+
+def act_on_rows(
+    rows: list[int],
+    observations: np.ndarray,
+    phases: list[Phase],
+    act: ActFn | None,
+    actions: list[Any],
+    on_step: StepCallback | None,
+) -> None:
+    """Call one agent's policy once for the games in ``rows`` and store the actions.
+
+    Args:
+        rows: Indices of the games whose current agent is this one.
+        observations: Their inputs, shape ``(len(rows), input_dim)``.
+        phases: Their phases, in the same order.
+        act: The agent's batched policy.
+        actions: Per-game actions, filled in at ``rows``.
+        on_step: Called for every row, with the policy's extra for that row.
+    """
+    if act is None:
+        raise RuntimeError("a game is in Alice's turn but no Alice policy was given")
+    output = act(observations)
+    chosen, extra = output if isinstance(output, tuple) else (output, None)
+    for k, index in enumerate(rows):
+        actions[index] = chosen[k]
+        if on_step is not None:
+            row_extra = None if extra is None else extra[k]
+            on_step(index, phases[k], observations[k], chosen[k], row_extra)
+
+
 class GameBatch:
     """Steps several :class:`SelfPlayGame` instances together.
 
@@ -43,7 +76,7 @@ class GameBatch:
         self,
         alice_act: ActFn | None,
         bob_act: ActFn,
-        on_step: Callable[[int, Phase, np.ndarray, Any, Any], None] | None = None,
+        on_step: StepCallback | None = None,
     ) -> list[tuple[int, Episode]]:
         """Take one decision in every game.
 
@@ -85,28 +118,12 @@ class GameBatch:
         rows: list[int],
         act: ActFn | None,
         actions: list[Any],
-        on_step: Callable[[int, Phase, np.ndarray, Any, Any], None] | None,
+        on_step: StepCallback | None,
     ) -> None:
-        if not rows:
-            return
-        if act is None:
-            raise RuntimeError(
-                "a game is in Alice's turn but no Alice policy was given"
-            )
-        observations = np.stack([self.games[i].observation() for i in rows])
-        output = act(observations)
-        chosen, extra = output if isinstance(output, tuple) else (output, None)
-        for k, index in enumerate(rows):
-            actions[index] = chosen[k]
-            if on_step is not None:
-                row_extra = None if extra is None else extra[k]
-                on_step(
-                    index,
-                    self.games[index].phase,
-                    observations[k],
-                    chosen[k],
-                    row_extra,
-                )
+        if rows:
+            observations = np.stack([self.games[i].observation() for i in rows])
+            phases = [self.games[i].phase for i in rows]
+            act_on_rows(rows, observations, phases, act, actions, on_step)
 
     def rng_states(self) -> list[dict]:
         """Return each game's and its environment's random state, for checkpoints."""

@@ -34,10 +34,15 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 import torch
-from stable_baselines3.common.logger import Logger, configure
+from stable_baselines3.common.logger import (
+    CSVOutputFormat,
+    JSONOutputFormat,
+    Logger,
+    configure,
+)
 
 from selfplay.agents import agent_file, alice_learns, build_agent
-from selfplay.checkpoint import load_checkpoint, save_checkpoint
+from selfplay.checkpoint import load_checkpoint, read_checkpoint_state, save_checkpoint
 from selfplay.config import TrainConfig
 from selfplay.exploration import CountBonus
 from selfplay.game import COUNT_BASED, TARGET_ONLY, Episode, Phase, SelfPlayGame
@@ -107,10 +112,19 @@ def budget_reached(config: TrainConfig, counters: Counters) -> bool:
     return episodes_done or steps_done
 
 
-def make_sb3_logger(folder: Path, formats: list[str]) -> Logger:
+def make_sb3_logger(
+    folder: Path, formats: list[str], keep_rows: int | None = None
+) -> Logger:
     """Return an SB3 logger writing ``formats`` into ``folder``.
 
     TensorBoard is left out, with a warning in the log, if its package is missing.
+
+    Args:
+        folder: Where the outputs go.
+        formats: SB3 output format names.
+        keep_rows: On resume, the rows of an existing ``progress.csv`` and
+            ``progress.json`` to keep: SB3 truncates both when it opens them, so the
+            kept rows are written back and new rows follow them. None starts afresh.
     """
     formats = list(formats)
     if "tensorboard" in formats:
@@ -119,7 +133,23 @@ def make_sb3_logger(folder: Path, formats: list[str]) -> Logger:
         except ImportError:
             logger.warning("tensorboard is not installed; logging without it")
             formats.remove("tensorboard")
-    return configure(str(folder), formats)
+    kept = {}
+    if keep_rows is not None:
+        for name, header in (("progress.csv", 1), ("progress.json", 0)):
+            path = folder / name
+            if path.exists():
+                lines = path.read_text().splitlines(keepends=True)
+                kept[name] = lines[: header + keep_rows] if len(lines) > header else []
+    sb3_logger = configure(str(folder), formats)
+    for output in sb3_logger.output_formats:
+        if isinstance(output, CSVOutputFormat) and kept.get("progress.csv"):
+            output.file.write("".join(kept["progress.csv"]))
+            output.file.flush()
+            output.keys = kept["progress.csv"][0].rstrip("\n").split(",")
+        elif isinstance(output, JSONOutputFormat) and kept.get("progress.json"):
+            output.file.write("".join(kept["progress.json"]))
+            output.file.flush()
+    return sb3_logger
 
 
 class Trainer:
@@ -128,17 +158,27 @@ class Trainer:
     Use :func:`train` or :func:`resume` rather than building one directly.
     """
 
-    def __init__(self, config: TrainConfig, out_dir: Path, resuming: bool) -> None:
+    def __init__(
+        self, config: TrainConfig, out_dir: Path, log_rows: dict | None = None
+    ) -> None:
         self.config = config
         self.out_dir = out_dir
         self.batch = make_batch(config)
         self.input_dim, alice_space, bob_space = _agent_spaces(config)
+        resuming = log_rows is not None
+        log_rows = log_rows or {}
         formats = config.log_formats
-        self.run_logger = make_sb3_logger(out_dir, formats)
+        self.run_logger = make_sb3_logger(out_dir, formats, log_rows.get("run"))
+        # SB3 models log their own training statistics; REINFORCE has none there.
         agent_formats = [f for f in formats if f != "stdout"]
+        names = [] if config.algo == "reinforce" else ["bob"]
+        if alice_learns(config) and names:
+            names.insert(0, "alice")
         self._agent_loggers = {
-            name: make_sb3_logger(out_dir / "sb3" / name, agent_formats)
-            for name in ("alice", "bob")
+            name: make_sb3_logger(
+                out_dir / "sb3" / name, agent_formats, log_rows.get(name)
+            )
+            for name in names
         }
         self.alice = None
         if alice_learns(config):
@@ -147,10 +187,10 @@ class Trainer:
                 "alice",
                 self.input_dim,
                 alice_space,
-                self._agent_loggers["alice"],
+                self._agent_loggers.get("alice"),
             )
         self.bob = build_agent(
-            config, "bob", self.input_dim, bob_space, self._agent_loggers["bob"]
+            config, "bob", self.input_dim, bob_space, self._agent_loggers.get("bob")
         )
         self.count_bonus = None
         if config.mode == COUNT_BASED:
@@ -359,7 +399,7 @@ def train(
     out_dir.mkdir(parents=True, exist_ok=True)
     config.to_json(out_dir / "config.json")
     torch.manual_seed(config.seed)
-    trainer = Trainer(config, out_dir, resuming=False)
+    trainer = Trainer(config, out_dir)
     return trainer.run(progress)
 
 
@@ -379,14 +419,45 @@ def resume(
 
     Raises:
         FileNotFoundError: If the directory has no ``config.json`` or no checkpoint.
+        ValueError: If a new budget is invalid, or the run has reached its budget.
     """
     out_dir = Path(out_dir)
-    config = TrainConfig.from_json(out_dir / "config.json")
-    if target_episodes is not None or env_steps is not None:
-        config = dataclasses.replace(
-            config, target_episodes=target_episodes, env_steps=env_steps
-        )
-        config.to_json(out_dir / "config.json")
-    trainer = Trainer(config, out_dir, resuming=True)
-    load_checkpoint(trainer)
+    config, state = check_resume(out_dir, target_episodes, env_steps)
+    config.to_json(out_dir / "config.json")
+    log_rows = {"run": state["rows_written"]}
+    for name, agent_state in state["agent_states"].items():
+        log_rows[name] = agent_state["updates"]
+    trainer = Trainer(config, out_dir, log_rows=log_rows)
+    load_checkpoint(trainer, state)
     return trainer.run(progress)
+
+
+def check_resume(
+    out_dir: Path, target_episodes: int | None = None, env_steps: int | None = None
+) -> tuple[TrainConfig, dict]:
+    """Return the configuration a resumed run will use, and its checkpoint state.
+
+    A budget that is given replaces the run's own; the other stays.
+
+    Raises:
+        FileNotFoundError: If the directory has no ``config.json`` or no checkpoint.
+        ValueError: If a new budget is invalid, or the run has reached its budget.
+    """
+    config = TrainConfig.from_json(out_dir / "config.json")
+    state = read_checkpoint_state(out_dir)
+    counters = Counters(**state["counters"])
+    budget = {}
+    if target_episodes is not None:
+        budget["target_episodes"] = target_episodes
+    if env_steps is not None:
+        budget["env_steps"] = env_steps
+    config = dataclasses.replace(config, **budget)
+    config.validate()
+    if budget_reached(config, counters):
+        raise ValueError(
+            f"the run already has {counters.target_episodes} target episodes and "
+            f"{counters.env_steps} env steps, which reaches its budget "
+            f"(target_episodes={config.target_episodes}, env_steps={config.env_steps});"
+            " give a larger --target-episodes or --env-steps"
+        )
+    return config, state

@@ -10,13 +10,19 @@ per step over all games; only inputs, actions and finished episodes cross the pi
 from __future__ import annotations
 
 import multiprocessing as mp
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from selfplay.game import Episode, GameConfig, Phase, SelfPlayGame
-from selfplay.rollout import ActFn, game_rng_state, set_game_rng_state
+from selfplay.rollout import (
+    ActFn,
+    StepCallback,
+    act_on_rows,
+    game_rng_state,
+    set_game_rng_state,
+)
 
 GameSpec = tuple[str, dict, GameConfig, int]
 """``(env_id, env_kwargs, game_config, seed)`` of one game."""
@@ -117,7 +123,7 @@ class SubprocGameBatch:
         self,
         alice_act: ActFn | None,
         bob_act: ActFn,
-        on_step: Callable[[int, Phase, np.ndarray, Any, Any], None] | None = None,
+        on_step: StepCallback | None = None,
     ) -> list[tuple[int, Episode]]:
         """Take one decision in every game; see :meth:`GameBatch.step`."""
         actions: list[Any] = [None] * len(self._views)
@@ -130,26 +136,10 @@ class SubprocGameBatch:
                 for i, (phase, learned, _) in enumerate(self._views)
                 if learned and phase in agent_phases
             ]
-            if not rows:
-                continue
-            if act is None:
-                raise RuntimeError(
-                    "a game is in Alice's turn but no Alice policy was given"
-                )
-            observations = np.stack([self._views[i][2] for i in rows])
-            output = act(observations)
-            chosen, extra = output if isinstance(output, tuple) else (output, None)
-            for k, index in enumerate(rows):
-                actions[index] = chosen[k]
-                if on_step is not None:
-                    row_extra = None if extra is None else extra[k]
-                    on_step(
-                        index,
-                        self._views[index][0],
-                        observations[k],
-                        chosen[k],
-                        row_extra,
-                    )
+            if rows:
+                observations = np.stack([self._views[i][2] for i in rows])
+                phases = [self._views[i][0] for i in rows]
+                act_on_rows(rows, observations, phases, act, actions, on_step)
 
         for k, block in enumerate(self._blocks):
             self._connections[k].send(("step", [actions[i] for i in block]))

@@ -171,10 +171,37 @@ def test_force_refuses_non_run_directory(tmp_path):
 def test_force_replaces_run(tmp_path):
     out = tmp_path / "run"
     assert run_cli(*train_args(out)) == 0
-    (out / "stale.txt").write_text("old")
+    (out / "alice.zip").write_text("from an earlier PPO run")
     assert run_cli(*train_args(out, "--force")) == 0
-    assert not (out / "stale.txt").exists()
+    assert not (out / "alice.zip").exists()
     assert (out / "metrics.csv").exists()
+
+
+def test_force_keeps_user_files(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert run_cli(*train_args(out)) == 0
+    (out / "notes.txt").write_text("mine")
+    assert run_cli(*train_args(out, "--force")) == 2
+    assert "notes.txt" in capsys.readouterr().err
+    assert (out / "notes.txt").read_text() == "mine"
+    assert (out / "config.json").exists()
+
+
+def test_force_refuses_fake_config(tmp_path):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "config.json").write_text("{}")
+    (out / "paper.tex").write_text("mine")
+    assert run_cli(*train_args(out, "--force")) == 2
+    assert (out / "paper.tex").exists()
+
+
+def test_demo_force_keeps_foreign_files(tmp_path, capsys):
+    out = tmp_path / "demo"
+    (out / "reverse").mkdir(parents=True)
+    (out / "reverse" / "notes.txt").write_text("mine")
+    assert run_cli("demo", "--out", out, "--force", "--target-episodes", "5") == 2
+    assert (out / "reverse" / "notes.txt").exists()
 
 
 def test_train_prints_summary(tmp_path, capsys):
@@ -225,6 +252,120 @@ def test_plot_missing_run(tmp_path, capsys):
     status = run_cli("plot", tmp_path / "missing", "-o", tmp_path / "p.png")
     assert status == 2
     assert "missing" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--p-target", "0"], "--env-steps"),
+        (["--learning-rate", "0"], "learning_rate"),
+        (["--entropy-coef", "-1"], "entropy_coef"),
+        (["--gamma", "nan"], "gamma"),
+        (["--t-max", "1"], "t_max"),
+        (["--algo", "ppo", "--sb3-kwargs", '{"n_steps": 7}'], "n_steps"),
+        (["--algo", "ppo", "--sb3-kwargs", '{"no_such_option": 1}'], "no_such_option"),
+        (["--env-kwargs", '{"length": 1}'], "length"),
+    ],
+)
+def test_invalid_values_write_nothing(tmp_path, capsys, extra, message):
+    out = tmp_path / "run"
+    assert run_cli(*train_args(out, *extra)) == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_reinforce_rejects_box_actions(tmp_path, capsys):
+    out = tmp_path / "run"
+    status = run_cli(
+        "train",
+        "--env",
+        "SelfPlay/MountainCarSparseContinuous-v0",
+        "--algo",
+        "reinforce",
+        "--out",
+        out,
+    )
+    assert status == 2
+    assert "Discrete" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_random_alice_on_repeat_only_env(tmp_path, user_module):
+    out = tmp_path / "run"
+    status = run_cli(
+        "train",
+        "--env",
+        user_module,
+        "--mode",
+        "random-alice",
+        "--target-episodes",
+        "5",
+        "--n-envs",
+        "2",
+        "--no-progress",
+        "--out",
+        out,
+    )
+    assert status == 0
+
+
+def interrupted_run(tmp_path) -> str:
+    """Return a run directory left with a checkpoint, as after Ctrl-C."""
+    from selfplay.config import TrainConfig
+    from selfplay.train import train
+
+    out = tmp_path / "run"
+
+    def stop(counters):
+        if counters.target_episodes >= 25:
+            raise KeyboardInterrupt
+
+    config = TrainConfig(
+        env_id=HALLWAY,
+        mode="reverse",
+        target_episodes=60,
+        n_envs=2,
+        log_interval=10,
+        log_formats="csv",
+    )
+    with pytest.raises(KeyboardInterrupt):
+        train(config, out, progress=stop)
+    return out
+
+
+def test_resume_rejects_other_options(tmp_path, capsys):
+    out = interrupted_run(tmp_path)
+    assert run_cli("train", "--resume", out, "--mode", "repeat", "--seed", "9") == 2
+    error = capsys.readouterr().err
+    assert "--mode" in error
+    assert "--seed" in error
+
+
+def test_resume_rejects_reached_budget(tmp_path, capsys):
+    out = interrupted_run(tmp_path)
+    before = (out / "config.json").read_text()
+    assert run_cli("train", "--resume", out, "--target-episodes", "10") == 2
+    assert "larger --target-episodes" in capsys.readouterr().err
+    assert (out / "config.json").read_text() == before
+    assert (out / "checkpoint").exists()
+
+
+def test_resume_rejects_negative_budget(tmp_path, capsys):
+    out = interrupted_run(tmp_path)
+    assert run_cli("train", "--resume", out, "--target-episodes", "-3") == 2
+    assert (out / "checkpoint").exists()
+
+
+def test_resume_keeps_progress_rows(tmp_path):
+    out = interrupted_run(tmp_path)
+    rows_before = (out / "metrics.csv").read_text().splitlines()
+    progress_before = (out / "progress.csv").read_text().splitlines()
+    assert run_cli("train", "--resume", out, "--no-progress") == 0
+    rows_after = (out / "metrics.csv").read_text().splitlines()
+    progress_after = (out / "progress.csv").read_text().splitlines()
+    assert rows_after[: len(rows_before)] == rows_before
+    assert progress_after[: len(progress_before)] == progress_before
+    assert len(progress_after) == len(rows_after)
 
 
 def test_resume_command(tmp_path):
