@@ -196,6 +196,11 @@ def _save_atomically(figure: Figure, out: Path, file_format: str, dpi: int) -> N
     os.close(handle)
     try:
         figure.savefig(temp_name, format=file_format, dpi=dpi)
+        # mkstemp makes the file private (0600); give it the mode a plain open()
+        # would, which is 0666 less the umask.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp_name, 0o666 & ~umask)
         os.replace(temp_name, out)
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)

@@ -67,16 +67,24 @@ class TrainConfig:
     n_envs: int = _field(16, "games stepped in lockstep, with batched policy calls")
     t_max: int | None = _field(None, "episode budget in steps shared by Alice and Bob")
     gamma: float | None = _field(
-        None, "reward scale of the self-play rewards, per step"
+        None,
+        "reward scale of the self-play rewards R_A and R_B, reward units per step; "
+        "not a discount (SB3's discount is --sb3-kwargs '{\"gamma\": ...}')",
     )
     p_target: float | None = _field(
         None, "probability that an episode is a target-task episode"
     )
-    learning_rate: float | None = _field(None, "learning rate of both agents")
+    learning_rate: float | None = _field(
+        None,
+        "learning rate of both agents (default: the environment's for REINFORCE, "
+        "SB3's own for ppo 3e-4, a2c 7e-4, trpo 1e-3)",
+    )
     batch_episodes: int | None = _field(
         None, "episodes per REINFORCE update (REINFORCE only)"
     )
-    entropy_coef: float | None = _field(None, "weight of the entropy bonus")
+    entropy_coef: float | None = _field(
+        None, "weight of the entropy bonus; TRPO has none and ignores it"
+    )
     env_kwargs: dict[str, Any] = _field(
         None,
         "JSON object of keyword arguments for gym.make, e.g. "
