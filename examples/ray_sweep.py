@@ -68,9 +68,7 @@ def main(argv: list[str] | None = None) -> int:
             }
             tasks.append(train_run.remote(values, str(directory)))
     for finished in ray.get(tasks):
-        print(
-            f"wrote {finished['out_dir']}: {finished['target_episodes']} target eps"
-        )
+        print(f"wrote {finished['out_dir']}: {finished['target_episodes']} target eps")
     return 0
 
 

@@ -1,7 +1,7 @@
 """The ``selfplay`` command: ``train``, ``plot`` and ``demo`` subcommands.
 
 Invalid input (an unknown environment id or mode, a mode the environment cannot host,
-an output directory that holds files) is reported before anything is written, with
+an output directory that contains files) is reported before anything is written, with
 exit status 2.
 """
 

@@ -117,20 +117,20 @@ def foreign_entries(run_dir: Path) -> list[str]:
 
 
 def check_replaceable(run_dir: Path) -> None:
-    """Raise :class:`UsageError` unless ``run_dir`` holds an earlier run alone."""
+    """Raise :class:`UsageError` unless ``run_dir`` contains an earlier run alone."""
     config = run_dir / "config.json"
     try:
         TrainConfig.from_json(config)
     except (OSError, ValueError, TypeError):
         raise UsageError(
-            f"{str(run_dir)!r} holds no readable config.json of a run, so it is not a "
-            "run directory; --force replaces run directories only"
+            f"{str(run_dir)!r} contains no readable config.json of a run, so it is "
+            "not a run directory; --force replaces run directories only"
         ) from None
     foreign = foreign_entries(run_dir)
     if foreign:
         raise UsageError(
-            f"{str(run_dir)!r} also holds {', '.join(foreign)}, which selfplay did not "
-            "write; move them away or choose another directory"
+            f"{str(run_dir)!r} also contains {', '.join(foreign)}, which selfplay did "
+            "not write; move them away or choose another directory"
         )
 
 
@@ -147,7 +147,7 @@ def prepare_out_dir(out: Path, force: bool) -> None:
     """Create an empty run directory at ``out``.
 
     An existing non-empty directory is emptied only with ``force``, and only if it
-    holds an earlier run and nothing that ``selfplay train`` does not write, so
+    contains an earlier run and nothing that ``selfplay train`` does not write, so
     ``--force`` cannot delete a user's own files.
 
     Raises:

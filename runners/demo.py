@@ -83,7 +83,7 @@ def run_demo(
         The path of the plot.
 
     Raises:
-        UsageError: If ``out`` holds files and ``force`` is not set, or an argument
+        UsageError: If ``out`` contains files and ``force`` is not set, or an argument
             is not positive.
     """
     for name, value in (("seeds", seeds), ("target_episodes", target_episodes)):
@@ -155,7 +155,7 @@ def _earlier_demo_runs(out: Path) -> list[Path]:
             continue
         if entry.name not in MODES or not entry.is_dir():
             raise UsageError(
-                f"--out {str(out)!r} holds {entry.name!r}, which is not part of a "
+                f"--out {str(out)!r} contains {entry.name!r}, which is not part of a "
                 "demo; --force replaces an earlier demo only"
             )
         for run in entry.iterdir():

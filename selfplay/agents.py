@@ -24,7 +24,7 @@ from selfplay.learners.sb3 import SB3Agent
 
 
 class Agent(Protocol):
-    """What the training loop calls on Alice and Bob."""
+    """The interface that the training loop calls on Alice and Bob."""
 
     def act(self, observations: np.ndarray) -> Any:
         """Return actions for inputs ``(k, input_dim)``, or ``(actions, extras)``."""

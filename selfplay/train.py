@@ -57,7 +57,7 @@ ProgressFn = Callable[[Counters], None]
 
 @dataclasses.dataclass
 class TrainResult:
-    """What a finished run reports.
+    """Final counters and metrics row of a finished run.
 
     Attributes:
         counters: Final episode and step counts.
@@ -384,7 +384,7 @@ def _agent_spaces(config: TrainConfig) -> tuple[int, gym.Space, gym.Space]:
 def train(
     config: TrainConfig, out_dir: str | Path, progress: ProgressFn | None = None
 ) -> TrainResult:
-    """Train Alice and Bob as ``config`` says and write the run directory.
+    """Train Alice and Bob with the settings of ``config`` and write the run directory.
 
     Args:
         config: The run's settings; resolved here against the environment's defaults.
