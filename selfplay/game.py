@@ -47,6 +47,22 @@ import gymnasium as gym
 import numpy as np
 
 from selfplay.envs.protocol import REPEAT, REVERSE, SELFPLAY_OPTION, check_selfplay_env
+from selfplay.episode import Episode, EpisodeStats, Segment, SegmentRecorder
+
+__all__ = [
+    "COUNT_BASED",
+    "GAME_MODES",
+    "RANDOM_ALICE",
+    "TARGET_ONLY",
+    "TARGET_ONLY_MODES",
+    "Episode",
+    "EpisodeStats",
+    "GameConfig",
+    "Phase",
+    "SelfPlayGame",
+    "Segment",
+    "alice_action_space",
+]
 
 TARGET_ONLY: Final = "target-only"
 RANDOM_ALICE: Final = "random-alice"
@@ -125,96 +141,6 @@ class GameConfig:
         if self.mode == RANDOM_ALICE:
             return self.random_alice_mode
         return self.mode
-
-
-@dataclasses.dataclass
-class Segment:
-    """One agent's transitions in one episode.
-
-    Attributes:
-        observations: Agent inputs, shape ``(T, input_dim)``, float32.
-        actions: Actions taken, shape ``(T,)`` for discrete spaces or ``(T, d)``.
-        rewards: Rewards, shape ``(T,)``, float32.
-        terminated: Whether the segment ended in a terminal state.
-        truncated: Whether it was cut off by the time budget (learners bootstrap).
-        final_observation: The agent's input after its last action, shape
-            ``(input_dim,)``, for bootstrapping a truncated segment.
-    """
-
-    observations: np.ndarray
-    actions: np.ndarray
-    rewards: np.ndarray
-    terminated: bool
-    truncated: bool
-    final_observation: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.rewards)
-
-
-@dataclasses.dataclass(frozen=True)
-class EpisodeStats:
-    """Counts and outcomes of one episode.
-
-    Attributes:
-        is_target: Whether it was a target-task episode.
-        alice_steps: ``t_A``, STOP included; 0 in target-task episodes.
-        bob_steps: ``t_B``: Bob's steps, or ``t_max - t_A`` when he failed; in
-            target-task episodes, the episode's length.
-        env_steps: Decisions taken in the episode, both agents' and STOPs included.
-        bob_success: Whether Bob reached Alice's target (self-play only).
-        alice_reward: ``R_A`` (0 in target-task episodes).
-        bob_reward: ``R_B`` in self-play; the environment's return in target tasks.
-        target_success: Whether a target-task episode succeeded (the environment's
-            ``info["is_success"]``, or else its termination).
-    """
-
-    is_target: bool
-    alice_steps: int
-    bob_steps: int
-    env_steps: int
-    bob_success: bool
-    alice_reward: float
-    bob_reward: float
-    target_success: bool
-
-
-@dataclasses.dataclass
-class Episode:
-    """A finished episode: each agent's segment (None if it did not act) and stats."""
-
-    alice: Segment | None
-    bob: Segment | None
-    stats: EpisodeStats
-
-
-class _SegmentRecorder:
-    """Collects one agent's transitions until its part of the episode ends."""
-
-    def __init__(self) -> None:
-        self.observations: list[np.ndarray] = []
-        self.actions: list[Any] = []
-        self.rewards: list[float] = []
-
-    def add(self, observation: np.ndarray, action: Any, reward: float = 0.0) -> None:
-        self.observations.append(observation)
-        self.actions.append(action)
-        self.rewards.append(reward)
-
-    def __len__(self) -> int:
-        return len(self.rewards)
-
-    def finish(
-        self, final_observation: np.ndarray, terminated: bool, truncated: bool
-    ) -> Segment:
-        return Segment(
-            observations=np.stack(self.observations).astype(np.float32, copy=False),
-            actions=np.asarray(self.actions),
-            rewards=np.asarray(self.rewards, dtype=np.float32),
-            terminated=terminated,
-            truncated=truncated,
-            final_observation=final_observation,
-        )
 
 
 def alice_action_space(
@@ -311,8 +237,8 @@ class SelfPlayGame:
 
         self._t = 0
         self._t_alice = 0
-        self._alice = _SegmentRecorder()
-        self._bob = _SegmentRecorder()
+        self._alice = SegmentRecorder()
+        self._bob = SegmentRecorder()
         self._target_return = 0.0
         is_target = (
             self.config.mode in TARGET_ONLY_MODES
