@@ -10,7 +10,12 @@ from gymnasium import spaces
 
 from selfplay.envs import economy_rules as rules
 from selfplay.envs.economy_rules import Economy, EconomyState, StepReport, check_state
-from selfplay.envs.protocol import REPEAT, SELFPLAY_OPTION, SelfPlayEnv
+from selfplay.envs.protocol import (
+    REPEAT,
+    SELFPLAY_OPTION,
+    SelfPlayEnv,
+    check_render_mode,
+)
 
 HORIZON: Final = 200
 START_MINERALS: Final = 50
@@ -222,11 +227,7 @@ class EconomyEnv(SelfPlayEnv):
                 f"invalid start_workers {start_workers}, expected 1 to "
                 f"{rules.COMMAND_CENTRE_SUPPLY}, the command centre's supply"
             )
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(
-                f"invalid render_mode {render_mode!r}, expected None, 'ansi' or "
-                "'rgb_array'"
-            )
+        check_render_mode(render_mode, self.metadata)
         self.horizon = int(horizon)
         self.start_minerals = int(start_minerals)
         self.start_workers = int(start_workers)

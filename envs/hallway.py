@@ -9,7 +9,13 @@ import numpy as np
 from gymnasium import spaces
 
 from selfplay.envs import grid
-from selfplay.envs.protocol import REPEAT, REVERSE, SELFPLAY_OPTION, SelfPlayEnv
+from selfplay.envs.protocol import (
+    REPEAT,
+    REVERSE,
+    SELFPLAY_OPTION,
+    SelfPlayEnv,
+    check_render_mode,
+)
 
 LEFT: Final = 0
 RIGHT: Final = 1
@@ -145,12 +151,7 @@ class HallwayEnv(SelfPlayEnv):
                 f"invalid hallway length {length}, expected at least 2 so that the "
                 "agent and the goal can start on different cells"
             )
-        render_modes = self.metadata["render_modes"]
-        if render_mode is not None and render_mode not in render_modes:
-            raise ValueError(
-                f"invalid render_mode {render_mode!r}, expected None or one of "
-                f"{', '.join(repr(mode) for mode in render_modes)}"
-            )
+        check_render_mode(render_mode, self.metadata)
         self.length = int(length)
         self.render_mode = render_mode
         self.goal_in_observation = bool(goal_in_observation)

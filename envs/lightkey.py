@@ -26,7 +26,13 @@ from selfplay.envs.lightkey_state import (
     Position,
     validate_state,
 )
-from selfplay.envs.protocol import REPEAT, REVERSE, SELFPLAY_OPTION, SelfPlayEnv
+from selfplay.envs.protocol import (
+    REPEAT,
+    REVERSE,
+    SELFPLAY_OPTION,
+    SelfPlayEnv,
+    check_render_mode,
+)
 
 UP, DOWN, LEFT, RIGHT, TOGGLE, STOP = range(6)
 
@@ -203,12 +209,7 @@ class LightKeyEnv(SelfPlayEnv):
                 f"invalid light_off_prob {light_off_prob}, expected a probability "
                 "in [0, 1]"
             )
-        render_modes = self.metadata["render_modes"]
-        if render_mode is not None and render_mode not in render_modes:
-            raise ValueError(
-                f"invalid render_mode {render_mode!r}, expected None or one of "
-                f"{', '.join(repr(mode) for mode in render_modes)}"
-            )
+        check_render_mode(render_mode, self.metadata)
 
         self.size = int(size)
         self.light_off_prob = float(light_off_prob)

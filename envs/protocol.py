@@ -92,6 +92,16 @@ class SelfPlayEnv(gym.Env, abc.ABC):
         return None
 
 
+def check_render_mode(render_mode: str | None, metadata: dict[str, Any]) -> None:
+    """Raise ValueError unless ``render_mode`` is None or in ``metadata``'s modes."""
+    modes = metadata.get("render_modes", [])
+    if render_mode is not None and render_mode not in modes:
+        raise ValueError(
+            f"invalid render_mode {render_mode!r}, expected None or one of "
+            f"{', '.join(repr(mode) for mode in modes)}"
+        )
+
+
 def check_selfplay_env(env: gym.Env, mode: str | None = None) -> SelfPlayEnv:
     """Return the unwrapped environment if it implements the self-play protocol.
 

@@ -165,6 +165,7 @@ class Trainer:
         self.out_dir = out_dir
         self.batch = make_batch(config)
         self.input_dim, alice_space, bob_space = _agent_spaces(config)
+
         resuming = log_rows is not None
         log_rows = log_rows or {}
         formats = config.log_formats
@@ -180,6 +181,7 @@ class Trainer:
             )
             for name in names
         }
+
         self.alice = None
         if alice_learns(config):
             self.alice = build_agent(
@@ -192,12 +194,14 @@ class Trainer:
         self.bob = build_agent(
             config, "bob", self.input_dim, bob_space, self._agent_loggers.get("bob")
         )
+
         self.count_bonus = None
         if config.mode == COUNT_BASED:
             obs_dim = (self.input_dim - 2) // 2
             self.count_bonus = CountBonus(
                 config.count_alpha, obs_dim, config.count_cell
             )
+
         self.counters = Counters()
         self.interval = IntervalStats()
         self.rows_written = 0
