@@ -15,9 +15,6 @@ episodes each. Run it as a script::
 from __future__ import annotations
 
 import argparse
-import concurrent.futures
-import dataclasses
-import multiprocessing
 import os
 import platform
 import shlex
@@ -28,9 +25,9 @@ import time
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
 from selfplay.config import TrainConfig
+from selfplay.runners.parallel import train_runs
 
 ENV_ID = "SelfPlay/Economy-v0"
 MODES = ("repeat", "target-only", "count-based")
@@ -110,25 +107,6 @@ def run_dir(out: Path, config: TrainConfig) -> Path:
     return out / config.mode / f"seed{config.seed}"
 
 
-def _train_one(config: TrainConfig, directory: Path) -> float:
-    # Small networks run fastest on one thread, and the runs share the cores.
-    import torch
-
-    torch.set_num_threads(1)
-    from selfplay.train import train
-
-    result = train(config, directory)
-    return result.last_row["wall_time"]
-
-
-def _completed_target_episodes(directory: Path) -> int:
-    metrics = directory / "metrics.csv"
-    if not metrics.exists():
-        return 0
-    lines = metrics.read_text().strip().splitlines()
-    return int(float(lines[-1].split(",")[0])) if len(lines) > 1 else 0
-
-
 def train_all(
     args: argparse.Namespace, configs: list[TrainConfig]
 ) -> tuple[list[Path], list[float]]:
@@ -149,23 +127,7 @@ def train_all(
             shutil.rmtree(directory)
         directory.mkdir(parents=True)
 
-    total = args.target_episodes * len(configs)
-    # spawn: each worker starts clean, without the parent's threads or torch state.
-    context = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(
-        max_workers=args.workers, mp_context=context
-    ) as pool:
-        futures = [
-            pool.submit(_train_one, dataclasses.replace(config), directory)
-            for config, directory in zip(configs, directories, strict=True)
-        ]
-        with tqdm(total=total, unit=" target episodes", dynamic_ncols=True) as bar:
-            while not all(future.done() for future in futures):
-                time.sleep(1.0)
-                done = sum(_completed_target_episodes(d) for d in directories)
-                bar.update(min(done, total) - bar.n)
-            bar.update(total - bar.n)
-        wall_times = [future.result() for future in futures]
+    wall_times = train_runs(configs, directories, args.workers)
     return directories, wall_times
 
 

@@ -1,16 +1,16 @@
 """Learning benchmark: target-task episodes to a success rate, self-play or not.
 
-Trains every (mode, seed) pair on one environment in parallel processes, then prints,
-for each mode and threshold, the median number of target-task episodes (and of all
-environment steps) at which the smoothed training success rate first reaches the
-threshold, with a 95% bootstrap confidence interval over seeds, and the ratio of that
-median to target-only's with a stratified bootstrap interval. A seed that never
-reaches a threshold counts as infinitely many episodes.
+Trains every (mode, seed) pair on one environment in parallel processes. Then, for
+each mode and threshold, it prints the median number of target-task episodes (and
+of all environment steps) at which the smoothed training success rate first reaches
+the threshold, with a 95% bootstrap confidence interval over seeds. It also prints
+the ratio of that median to target-only's, with a stratified bootstrap interval.
+A seed that never reaches a threshold counts as infinitely many episodes.
 
 Example, the LightKey benchmark of docs/RESULTS.md::
 
     python benchmarks/learning.py --env SelfPlay/LightKey-6x6-v0 --light-off-prob 0.5 \\
-        --algo reinforce --seeds 5 --target-episodes 20000 --out runs/bench-reinforce
+        --algo reinforce --seeds 5 --target-episodes 10000 --out runs/bench-reinforce
 """
 
 from __future__ import annotations
@@ -69,6 +69,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--reuse", action="store_true", help="reuse finished runs found under --out"
     )
+
     args = parser.parse_args(argv)
     if args.target_episodes is None and args.env_steps is None:
         parser.error("give --target-episodes or --env-steps")

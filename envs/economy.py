@@ -144,8 +144,8 @@ class EconomyEnv(SelfPlayEnv):
     Clock 0, ``start_minerals`` minerals (50 by default, as in StarCraft),
     ``start_workers`` workers (4 by default) and nothing built or in training.
     The first delivery of each starting worker comes on a step drawn uniformly
-    from 1 to 8, the only random part of the game; after that the game is
-    deterministic.
+    from 1 to 8. That draw is the only random part of the game, which is
+    deterministic after it.
 
     ## Episode End
 

@@ -87,7 +87,7 @@ class SelfPlayEnv(gym.Env, abc.ABC):
         observation the environment shows in that state in a self-play episode. The
         game then puts it in Bob's target input instead of zeros, so what Bob
         learned in self-play applies directly. The default, ``None``, keeps the
-        paper's rule of a zero target in target-task episodes.
+        rule of Sukhbaatar et al. (ICLR 2018): a zero target in target-task episodes.
         """
         return None
 

@@ -41,8 +41,8 @@ def _add_config_options(parser: argparse.ArgumentParser) -> None:
         default = field.default
         help_text = field.metadata["help"]
         if "default" not in help_text:
-            shown = "the environment's" if default is None else repr(default)
-            help_text += f" (default: {shown})"
+            default_text = "the environment's" if default is None else repr(default)
+            help_text += f" (default: {default_text})"
         hint = hints[field.name]
         options: dict[str, Any] = {"dest": field.name, "default": default}
         if hint is bool:
@@ -194,13 +194,13 @@ def _train(args: argparse.Namespace) -> int:
 def _resume(args: argparse.Namespace) -> int:
     if args.out is not None:
         raise UsageError("--resume continues RUN_DIR in place; leave out --out")
-    given = [
+    changed_options = [
         "--" + f.name.replace("_", "-") if f.name != "env_id" else "--env"
         for f in dataclasses.fields(TrainConfig)
         if f.name not in BUDGET_FIELDS and getattr(args, f.name) != f.default
     ]
-    if given or args.force:
-        options = ", ".join(given + (["--force"] if args.force else []))
+    if changed_options or args.force:
+        options = ", ".join(changed_options + (["--force"] if args.force else []))
         raise UsageError(
             f"--resume takes the run's settings from RUN_DIR/config.json; only "
             f"--target-episodes and --env-steps may change, not {options}"

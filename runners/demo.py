@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import concurrent.futures
-import dataclasses
 import os
 import shutil
-import time
 from pathlib import Path
-
-import torch
-from tqdm import tqdm
 
 from selfplay.config import TrainConfig
 from selfplay.runners.common import UsageError, check_replaceable, check_train_config
+from selfplay.runners.parallel import train_runs
 
 ENV_ID = "SelfPlay/LightKey-6x6-v0"
 MODES = ("repeat", "reverse", "target-only")
@@ -51,25 +46,6 @@ def run_dir(out: Path, config: TrainConfig) -> Path:
     return out / config.mode / f"seed{config.seed}"
 
 
-def _train_one(config: TrainConfig, directory: Path) -> Path:
-    # Small networks run fastest on one thread, and the runs share the cores.
-    torch.set_num_threads(1)
-    from selfplay.train import train
-
-    train(config, directory)
-    return directory
-
-
-def _completed_target_episodes(directory: Path) -> int:
-    metrics = directory / "metrics.csv"
-    if not metrics.exists():
-        return 0
-    lines = metrics.read_text().strip().splitlines()
-    if len(lines) < 2:
-        return 0
-    return int(float(lines[-1].split(",")[0]))
-
-
 def run_demo(
     out: Path,
     seeds: int = SEEDS,
@@ -100,20 +76,7 @@ def run_demo(
     directories = [run_dir(out, c) for c in configs]
     for directory in directories:
         directory.mkdir(parents=True)
-    total = target_episodes * len(configs)
-    with concurrent.futures.ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [
-            pool.submit(_train_one, dataclasses.replace(c), d)
-            for c, d in zip(configs, directories, strict=True)
-        ]
-        with tqdm(total=total, unit=" target episodes", dynamic_ncols=True) as bar:
-            while not all(f.done() for f in futures):
-                time.sleep(0.5)
-                done = sum(_completed_target_episodes(d) for d in directories)
-                bar.update(min(done, total) - bar.n)
-            bar.update(total - bar.n)
-        for future in futures:
-            future.result()
+    train_runs(configs, directories, workers)
 
     from selfplay.plots import load_runs, plot_efficiency
 

@@ -42,7 +42,8 @@ class Agent(Protocol):
 
 
 class ReinforceAgent:
-    """The paper's REINFORCE learner behind the loop's agent interface."""
+    """REINFORCE with a learned baseline, as in Sukhbaatar et al. (ICLR 2018), behind
+    the loop's agent interface."""
 
     suffix = ".pt"
 
@@ -79,7 +80,7 @@ def agent_file(config: TrainConfig, name: str) -> str:
 
 
 def alice_learns(config: TrainConfig) -> bool:
-    """Whether the run trains an Alice: only the two self-play modes do."""
+    """Return whether the run trains an Alice: only the two self-play modes do."""
     return config.mode in ("reverse", "repeat")
 
 

@@ -18,12 +18,13 @@ from selfplay.defaults import env_defaults, has_env_defaults, registered_episode
 from selfplay.game import GAME_MODES, TARGET_ONLY_MODES, GameConfig
 
 ALGOS: Final = ("reinforce", "ppo", "a2c", "trpo")
-"""Learners for Alice and Bob: the paper's REINFORCE, and Stable-Baselines3 models."""
+"""Learners for Alice and Bob: REINFORCE as in Sukhbaatar et al. (ICLR 2018), and
+Stable-Baselines3 models."""
 
 DEFAULT_TARGET_EPISODES: Final = 2000
 SB3_LEARNING_RATES: Final = {"ppo": 3e-4, "a2c": 7e-4, "trpo": 1e-3}
-"""Stable-Baselines3's own default learning rates (SB3 2.x, sb3-contrib 2.x); the
-paper's rates in :mod:`selfplay.defaults` are for its REINFORCE learner."""
+"""Default learning rates of Stable-Baselines3 2.x and sb3-contrib 2.x. The rates in
+:mod:`selfplay.defaults`, from Sukhbaatar et al. (ICLR 2018), are for REINFORCE."""
 LOG_FORMATS: Final = ("stdout", "csv", "tensorboard", "log", "json")
 """Output formats of Stable-Baselines3's logger."""
 SB3_RESERVED_KWARGS: Final = frozenset({"n_steps", "seed", "device", "verbose", "env"})

@@ -126,7 +126,7 @@ def env_defaults(env_id: str) -> EnvDefaults:
 
 
 def has_env_defaults(env_id: str) -> bool:
-    """Whether ``env_id`` (``module:`` prefix ignored) has its own entry."""
+    """Return whether ``env_id`` (``module:`` prefix ignored) has its own entry."""
     return env_id.split(":")[-1] in ENV_DEFAULTS
 
 

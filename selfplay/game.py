@@ -31,8 +31,8 @@ Rules, for every environment and learner:
   (the terminal state is Bob's target). Reverse mode cannot continue from a terminal
   state, so Bob gets no turn and Alice's reward is 0.
 
-Agent inputs, flat float32 vectors: Alice sees ``[obs_t, obs_0, flag, t / t_max]`` and
-Bob ``[obs_t, target_obs, flag, t / t_max]``, where ``flag`` is 1 in target-task
+Agent inputs are flat float32 vectors: Alice's is ``[obs_t, obs_0, flag, t / t_max]``
+and Bob's ``[obs_t, target_obs, flag, t / t_max]``. ``flag`` is 1 in target-task
 episodes and 0 in self-play, and ``t`` counts the episode's steps so far, Alice's
 included.
 """
@@ -101,8 +101,8 @@ class GameConfig:
         time_input: Whether the agents' last input is ``t / t_max``; if False it is
             always 0, which keeps the inputs of tabular learners few.
         flag_input: Whether the agents' second-to-last input is the target-task
-            flag; if False it is always 0, so that a tabular Bob uses the same table
-            rows in self-play and target-task episodes.
+            flag. If False it is always 0, so a tabular Bob uses the same table rows
+            in self-play and target-task episodes.
         random_alice_mode: The self-play mode in which Bob plays random Alice's
             tasks; None takes the environment's first mode.
     """

@@ -10,7 +10,7 @@
   ``bob.zip`` (SB3, loadable with e.g. ``PPO.load``). Alice is saved only where she
   learns, so not in target-only and random-Alice runs;
 - ``progress.csv`` and TensorBoard event files from SB3's logger, with the same
-  metrics under ``selfplay/``; an SB3 model's own training statistics are in
+  metrics under ``selfplay/``. An SB3 model's own training statistics are in
   ``sb3/alice`` and ``sb3/bob``;
 - ``checkpoint/``: the latest state for ``--resume``, removed when the run finishes.
 
@@ -103,7 +103,7 @@ def make_batch(config: TrainConfig) -> GameBatch | SubprocGameBatch:
 
 
 def budget_reached(config: TrainConfig, counters: Counters) -> bool:
-    """Whether the run has used its target-episode or environment-step budget."""
+    """Return whether the run has used its target-episode or env-step budget."""
     episodes_done = (
         config.target_episodes is not None
         and counters.target_episodes >= config.target_episodes

@@ -4,7 +4,7 @@
 but each worker process builds its games itself, from the environment id, keyword
 arguments and game rules, so neither the environments nor their registration need
 to be pickled. Policies stay in the main process and are still called once per agent
-per step over all games; only inputs, actions and finished episodes cross the pipes.
+per step over all games. Only inputs, actions and finished episodes cross the pipes.
 """
 
 from __future__ import annotations

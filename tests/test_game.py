@@ -104,7 +104,7 @@ def test_alice_out_of_budget(line_env):
     assert episode.alice.terminated
 
 
-def test_stop_on_last_budget_step_gives_bob_no_turn(line_env):
+def test_stop_on_last_step_no_bob(line_env):
     game = make_game(line_env, t_max=3)
     episode = play(game, [RIGHT, RIGHT, STOP])
     assert episode.bob is None
@@ -119,7 +119,7 @@ def test_repeat_restores_start(line_env):
     assert game.phase is Phase.BOB
     observation = game.observation()
     size = 11
-    assert observation[5] == 1.0  # Bob stands at the restored start, cell 5
+    assert observation[5] == 1.0  # Bob is at the restored start, cell 5
     assert observation[size + 7] == 1.0  # his target is Alice's final cell, 7
     episode = play(game, [RIGHT, RIGHT])
     assert episode.stats.bob_success
